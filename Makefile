@@ -1,0 +1,51 @@
+# The README's two commands: `make run` and `make test`. Everything else is what they are made of.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run install seed serve test lint format fixture
+
+## run: install, migrate, load the seed corpus, create the demo editor, serve on http://127.0.0.1:8000
+run: seed serve
+
+## install: the virtual environment in .venv with requirements.txt, and a local .env for development
+install: $(VENV)/.installed .env
+
+$(VENV)/.installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+# A development .env (git-ignored): DEBUG on and a random SECRET_KEY made once for this clone.
+.env:
+	printf 'DEBUG=true\nSECRET_KEY=%s\n' "$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" > $@
+
+## seed: migrate, load fixtures/seed.json into an empty database, create the demo editor (idempotent)
+seed: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed
+
+## serve: the development server
+serve: install
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## test: the whole suite (DATABASE_URL when set, else the embedded PostgreSQL under var/)
+test: install
+	$(BIN)/python -m pytest
+
+## lint: ruff check and ruff format --check
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+## format: apply ruff's fixes and formatting
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## fixture: rebuild fixtures/seed.json from fixtures/curation.yaml
+fixture: install
+	$(BIN)/python manage.py build_seed_fixture

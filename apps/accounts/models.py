@@ -1,0 +1,1 @@
+"""Accounts keep no tables of their own: users and groups are Django's."""

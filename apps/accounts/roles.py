@@ -1,0 +1,60 @@
+"""The roles people have: editors write everything, fact-checkers judge, consumers read."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+
+EDITOR = "editor"
+FACT_CHECKER = "fact-checker"
+
+_CURATED_MODELS = {
+    "entities": ["entity", "alias"],
+    "documents": ["document"],
+    "claims": ["claim", "attestation", "claimrelation"],
+    "credibility": ["sourcerating"],
+}
+
+
+def _all_model_permissions() -> set[tuple[str, str]]:
+    return {
+        (app, f"{action}_{model}")
+        for app, models in _CURATED_MODELS.items()
+        for model in models
+        for action in ("view", "add", "change", "delete")
+    }
+
+
+def _view_permissions() -> set[tuple[str, str]]:
+    return {(app, f"view_{model}") for app, models in _CURATED_MODELS.items() for model in models}
+
+
+ROLE_PERMISSIONS: dict[str, set[tuple[str, str]]] = {
+    EDITOR: _all_model_permissions() | {("claims", "view_draft")},
+    # fact-checkers set statuses (change claim), relate claims and grade sources; they read the rest
+    FACT_CHECKER: _view_permissions()
+    | {
+        ("claims", "view_draft"),
+        ("claims", "change_claim"),
+        ("claims", "add_claimrelation"),
+        ("claims", "change_claimrelation"),
+        ("claims", "delete_claimrelation"),
+        ("credibility", "add_sourcerating"),
+        ("credibility", "change_sourcerating"),
+    },
+}
+
+
+@transaction.atomic
+def roles_ensure() -> dict[str, Group]:
+    """Create the role groups with exactly their permissions; running it again changes nothing."""
+    groups = {}
+    for name, wanted in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        permissions = [
+            Permission.objects.get(content_type__app_label=app, codename=codename)
+            for app, codename in sorted(wanted)
+        ]
+        group.permissions.set(permissions)
+        groups[name] = group
+    return groups

@@ -1,0 +1,396 @@
+"""Claims, attestations and relations in the admin; documents gain their attestations inline."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from apps.claims.anchoring import quote_reanchor
+from apps.claims.models import Attestation, Claim, ClaimRelation
+from apps.claims.selectors import claim_conflicts
+from apps.claims.services import claims_set_publication, claims_set_status, document_replace_body
+from apps.core.admin_helpers import BidiTextarea, bidi
+from apps.documents.admin import DocumentAdmin
+from apps.documents.models import Document
+
+CONTRADICTS = ClaimRelation.Kind.CONTRADICTS
+
+
+class _BidiTextMixin:
+    """Quotes, statements and notes are typed in their own direction."""
+
+    bidi_rows = {"quote": 3, "statement": 3, "note": 2, "status_note": 2}
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name in self.bidi_rows:
+            kwargs["widget"] = BidiTextarea(rows=self.bidi_rows[db_field.name])
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+class _CreatedByInlineMixin:
+    def save_formset_created_by(self, request, formset) -> None:
+        for obj in formset.save(commit=False):
+            if obj.pk is None:
+                obj.created_by = request.user
+            obj.save()
+        for obj in formset.deleted_objects:
+            obj.delete()
+        formset.save_m2m()
+
+
+class AttestationInlineBase(_BidiTextMixin, admin.StackedInline):
+    model = Attestation
+    extra = 0
+    autocomplete_fields = ["claim", "document", "speaker", "origin_entity", "origin_document"]
+    classes = ["ct-attestations"]
+    verbose_name = "attestation (a quote in a document)"
+
+
+class ClaimAttestationInline(AttestationInlineBase):
+    fk_name = "claim"
+    fields = [
+        "document",
+        "quote",
+        ("start", "end"),
+        "stance",
+        ("speaker", "origin_entity", "origin_document"),
+        "note",
+    ]
+
+    def get_queryset(self, request):
+        # each inline shows its document, speaker and origins by name
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("document", "speaker", "origin_entity", "origin_document")
+        )
+
+
+class DocumentAttestationInline(AttestationInlineBase):
+    fk_name = "document"
+    fields = [
+        "claim",
+        "quote",
+        ("start", "end"),
+        "stance",
+        ("speaker", "origin_entity", "origin_document"),
+        "note",
+    ]
+
+    def get_queryset(self, request):
+        # each inline shows its claim, speaker and origins by name
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("claim", "speaker", "origin_entity", "origin_document")
+        )
+
+
+class RelationOutInline(_BidiTextMixin, admin.TabularInline):
+    model = ClaimRelation
+    fk_name = "from_claim"
+    extra = 0
+    fields = ["kind", "to_claim", "note"]
+    autocomplete_fields = ["to_claim"]
+    verbose_name = "relation from this claim"
+    verbose_name_plural = "relations from this claim (contradicts is shown on both claims)"
+
+
+class RelationInInline(_BidiTextMixin, admin.TabularInline):
+    model = ClaimRelation
+    fk_name = "to_claim"
+    extra = 0
+    fields = ["from_claim", "kind", "note"]
+    autocomplete_fields = ["from_claim"]
+    verbose_name = "relation to this claim"
+    verbose_name_plural = "relations to this claim"
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(choices=Claim.Status.choices)
+    status_note = forms.CharField(
+        required=False,
+        widget=BidiTextarea(rows=3),
+        help_text="Why; left empty, each claim keeps its note.",
+    )
+
+
+@admin.register(Claim)
+class ClaimAdmin(_BidiTextMixin, _CreatedByInlineMixin, admin.ModelAdmin):
+    list_display = [
+        "shown_statement",
+        "status",
+        "publication",
+        "language",
+        "attestation_count",
+        "conflict_count",
+        "created",
+    ]
+    list_filter = [
+        "status",
+        "publication",
+        "language",
+        ("subjects", admin.RelatedOnlyFieldListFilter),
+    ]
+    search_fields = [
+        "statement",
+        "attestations__quote",
+        "subjects__name",
+        "subjects__aliases__name",
+    ]
+    autocomplete_fields = ["subjects"]
+    inlines = [ClaimAttestationInline, RelationOutInline, RelationInInline]
+    actions = ["publish", "unpublish", "set_status"]
+    readonly_fields = ["conflicts", "created", "updated", "created_by"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "statement",
+                    "language",
+                    "subjects",
+                    ("point_in_time", "point_in_time_precision"),
+                ]
+            },
+        ),
+        ("Review", {"fields": [("status", "publication"), "status_note", "conflicts"]}),
+        ("Record", {"fields": ["created", "updated", "created_by"], "classes": ["collapse"]}),
+    ]
+
+    def get_queryset(self, request):
+        # the changelist's counts come in the same query as the rows
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                n_attestations=Count("attestations", distinct=True),
+                n_conflicts=Count("relations_out", filter=Q(relations_out__kind=CONTRADICTS), distinct=True)
+                + Count("relations_in", filter=Q(relations_in__kind=CONTRADICTS), distinct=True),
+            )
+        )
+
+    @admin.display(description="statement", ordering="statement")
+    def shown_statement(self, obj: Claim):
+        return bidi(obj.statement, limit=140)
+
+    @admin.display(description="attestations", ordering="n_attestations")
+    def attestation_count(self, obj: Claim) -> int:
+        return obj.n_attestations
+
+    @admin.display(description="conflicts", ordering="n_conflicts")
+    def conflict_count(self, obj: Claim) -> int:
+        return obj.n_conflicts
+
+    @admin.display(description="contradicted by")
+    def conflicts(self, obj: Claim):
+        if obj.pk is None:
+            return "—"
+        rows = [
+            (
+                reverse("admin:claims_claim_change", args=[other.pk]),
+                other.pk,
+                other.statement,
+                other.get_status_display(),
+            )
+            for other in claim_conflicts(claim=obj)
+        ]
+        if not rows:
+            return "no contradicting claim recorded"
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join("", '<li><a href="{}">#{}</a> <span dir="auto">{}</span> ({})</li>', rows),
+        )
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change) -> None:
+        self.save_formset_created_by(request, formset)
+
+    @admin.action(description="Publish selected claims", permissions=["change"])
+    def publish(self, request, queryset) -> None:
+        changed = claims_set_publication(
+            claim_ids=queryset.values_list("pk", flat=True), publication="published"
+        )
+        self.message_user(request, f"Published {changed} claim(s).", messages.SUCCESS)
+
+    @admin.action(description="Unpublish selected claims (back to draft)", permissions=["change"])
+    def unpublish(self, request, queryset) -> None:
+        changed = claims_set_publication(claim_ids=queryset.values_list("pk", flat=True), publication="draft")
+        self.message_user(request, f"Returned {changed} claim(s) to draft.", messages.SUCCESS)
+
+    @admin.action(description="Set the status of selected claims…", permissions=["change"])
+    def set_status(self, request, queryset):
+        form = StatusForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            changed = claims_set_status(
+                claim_ids=list(queryset.values_list("pk", flat=True)),
+                status=form.cleaned_data["status"],
+                note=form.cleaned_data["status_note"],
+            )
+            self.message_user(
+                request,
+                f"Set {changed} claim(s) to {form.cleaned_data['status']}.",
+                messages.SUCCESS,
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Set the status of claims",
+            "opts": self.model._meta,
+            "form": form,
+            "claims": queryset,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/claims/claim/set_status.html", context)
+
+
+@admin.register(Attestation)
+class AttestationAdmin(_BidiTextMixin, admin.ModelAdmin):
+    list_display = ["shown_quote", "claim_link", "document", "speaker", "origin_entity", "stance"]
+    list_filter = ["stance", "document__language"]
+    # every column names a related row
+    list_select_related = ["claim", "document", "speaker", "origin_entity"]
+    search_fields = ["quote", "claim__statement", "speaker__name", "document__title"]
+    autocomplete_fields = ["claim", "document", "speaker", "origin_entity", "origin_document"]
+    readonly_fields = ["created", "updated", "created_by"]
+    fields = [
+        "claim",
+        "document",
+        "quote",
+        ("start", "end"),
+        "stance",
+        "speaker",
+        "origin_entity",
+        "origin_document",
+        "note",
+        "created",
+        "updated",
+        "created_by",
+    ]
+
+    @admin.display(description="quote", ordering="quote")
+    def shown_quote(self, obj: Attestation):
+        return bidi(obj.quote, limit=120, css="ct-text ct-quote")
+
+    @admin.display(description="claim", ordering="claim")
+    def claim_link(self, obj: Attestation):
+        url = reverse("admin:claims_claim_change", args=[obj.claim_id])
+        return format_html('<a href="{}" dir="auto">{}</a>', url, str(obj.claim))
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(ClaimRelation)
+class ClaimRelationAdmin(_BidiTextMixin, admin.ModelAdmin):
+    list_display = ["__str__", "kind", "from_statement", "to_statement", "created_by"]
+    list_filter = ["kind"]
+    # both claims' statements and the author are shown on every row
+    list_select_related = ["from_claim", "to_claim", "created_by"]
+    search_fields = ["from_claim__statement", "to_claim__statement", "note"]
+    autocomplete_fields = ["from_claim", "to_claim"]
+    readonly_fields = ["created", "updated", "created_by"]
+
+    @admin.display(description="from")
+    def from_statement(self, obj: ClaimRelation):
+        return bidi(obj.from_claim.statement, limit=90)
+
+    @admin.display(description="to")
+    def to_statement(self, obj: ClaimRelation):
+        return bidi(obj.to_claim.statement, limit=90)
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+class DocumentForm(forms.ModelForm):
+    reanchor = forms.BooleanField(
+        required=False,
+        label="Re-anchor quotes",
+        help_text="The body has attestations anchored in it: tick this to change it and move every "
+        "quote to its place in the new text. A quote the new text no longer contains stops the change.",
+    )
+
+    class Meta:
+        model = Document
+        fields = [
+            "title",
+            "url",
+            "outlet",
+            "authors",
+            "kind",
+            "language",
+            "published",
+            "published_precision",
+            "retrieved",
+            "body",
+            "cites",
+        ]
+
+    def _post_clean(self) -> None:
+        # with re-anchoring asked for, the body change is checked here, not refused by the model
+        if self.cleaned_data.get("reanchor") and self.instance.pk and "body" in self.changed_data:
+            new_body = self.cleaned_data["body"]
+            lost = [
+                a
+                for a in self.instance.attestations.all()
+                if quote_reanchor(body=new_body, quote=a.quote, near=a.start) is None
+            ]
+            if lost:
+                self.add_error(
+                    "body",
+                    "The new body no longer contains the quote of: "
+                    + "; ".join(f"#{a.pk} «{a.quote[:40]}»" for a in lost),
+                )
+            self._new_body = new_body
+            self.cleaned_data["body"] = Document.objects.get(pk=self.instance.pk).body
+        super()._post_clean()
+
+
+admin.site.unregister(Document)
+
+
+@admin.register(Document)
+class DocumentWithAttestationsAdmin(_CreatedByInlineMixin, DocumentAdmin):
+    form = DocumentForm
+    inlines = [DocumentAttestationInline]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and obj.attestations.exists():
+            fieldsets = [
+                (name, {**opts, "fields": [*opts["fields"], "reanchor"]}) if name == "Text" else (name, opts)
+                for name, opts in fieldsets
+            ]
+        return fieldsets
+
+    def get_inline_instances(self, request, obj=None):
+        # quotes are anchored in a saved body: attestations are added once the document exists
+        return super().get_inline_instances(request, obj) if obj is not None else []
+
+    def save_model(self, request, obj, form, change) -> None:
+        new_body = getattr(form, "_new_body", None)
+        super().save_model(request, obj, form, change)
+        if new_body is not None:
+            try:
+                moved = document_replace_body(document=obj, body=new_body)
+            except ValidationError as error:  # checked in the form already; raced by another edit
+                self.message_user(request, "; ".join(error.messages), messages.ERROR)
+                return
+            self.message_user(request, f"Body replaced; {len(moved)} quote(s) moved to their new place.")
+
+    def save_formset(self, request, form, formset, change) -> None:
+        self.save_formset_created_by(request, formset)

@@ -1,0 +1,220 @@
+"""Claims, where they appear (attestations) and how they relate."""
+
+from __future__ import annotations
+
+import copy
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Length
+
+from apps.claims.anchoring import quote_anchor
+from apps.core.models import CreatedByModel, DatePrecision, format_partial_date
+from apps.documents.models import Document
+from apps.entities.models import Entity
+
+
+class ClaimQuerySet(models.QuerySet):
+    def published(self) -> ClaimQuerySet:
+        return self.filter(publication=Claim.Publication.PUBLISHED)
+
+    def visible_to(self, user) -> ClaimQuerySet:
+        """Drafts exist only for those who may see them."""
+        return self if user.has_perm("claims.view_draft") else self.published()
+
+
+class Claim(CreatedByModel):
+    class Status(models.TextChoices):
+        UNREVIEWED = "unreviewed"
+        CORROBORATED = "corroborated"
+        DISPUTED = "disputed"
+        REFUTED = "refuted"
+        UNVERIFIABLE = "unverifiable"
+
+    class Publication(models.TextChoices):
+        DRAFT = "draft"
+        PUBLISHED = "published"
+
+    statement = models.TextField(help_text="The canonical proposition, one checkable sentence.")
+    language = models.CharField(max_length=16, default="en", help_text="BCP 47 tag of the statement.")
+    subjects = models.ManyToManyField(Entity, blank=True, related_name="claims_about")
+    point_in_time = models.DateField(
+        null=True, blank=True, help_text="The time the claim is about, as precisely as known."
+    )
+    point_in_time_precision = models.CharField(max_length=5, choices=DatePrecision, blank=True)
+    status = models.CharField(max_length=16, choices=Status, default=Status.UNREVIEWED)
+    status_note = models.TextField(blank=True, help_text="Why the status is what it is.")
+    publication = models.CharField(max_length=16, choices=Publication, default=Publication.DRAFT)
+
+    objects = ClaimQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        permissions = [("view_draft", "Can see draft claims")]
+        indexes = [
+            # the claim list is ordered newest first and paged by (created, id)
+            models.Index(fields=["-created", "-id"], name="claim_created_id"),
+            # list filters: status, publication, language
+            models.Index(fields=["status", "-created"], name="claim_status_created"),
+            models.Index(fields=["publication", "-created"], name="claim_publication_created"),
+            models.Index(fields=["language"], name="claim_language"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(statement=""), name="claim_statement_not_empty"),
+            models.CheckConstraint(
+                condition=Q(point_in_time__isnull=True, point_in_time_precision="")
+                | Q(point_in_time__isnull=False) & ~Q(point_in_time_precision=""),
+                name="claim_point_in_time_precision_with_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.statement if len(self.statement) <= 100 else self.statement[:99] + "…"
+
+    @property
+    def point_in_time_display(self) -> str:
+        return format_partial_date(self.point_in_time, self.point_in_time_precision)
+
+    def save(self, *args, **kwargs) -> None:
+        if self.point_in_time and not self.point_in_time_precision:
+            self.point_in_time_precision = DatePrecision.DAY
+        super().save(*args, **kwargs)
+
+
+class Attestation(CreatedByModel):
+    """One appearance of a claim in a document: the exact quote, who says it, whom they relay."""
+
+    class Stance(models.TextChoices):
+        AFFIRMS = "affirms"
+        DENIES = "denies"
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="attestations")
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="attestations")
+    quote = models.TextField(help_text="The exact words of the body, character for character.")
+    # blank (not null): a form may leave the offsets empty and `clean()` finds them from the quote
+    start = models.PositiveIntegerField(
+        blank=True, help_text="Character offset of the quote in the body; found when left empty."
+    )
+    end = models.PositiveIntegerField(blank=True)
+    speaker = models.ForeignKey(
+        Entity,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="attestations_spoken",
+        help_text="Who asserts it in this document; empty when it is the document's own voice.",
+    )
+    origin_entity = models.ForeignKey(
+        Entity,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="attestations_originated",
+        help_text="Whom the speaker relays it from, if anyone.",
+    )
+    origin_document = models.ForeignKey(
+        Document,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="attestations_relayed",
+        help_text="The document the speaker relays it from, if known.",
+    )
+    stance = models.CharField(max_length=8, choices=Stance, default=Stance.AFFIRMS)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["document", "start", "id"]
+        indexes = [
+            models.Index(fields=["claim", "document"], name="attestation_claim_document"),
+            models.Index(fields=["document", "start"], name="attestation_document_start"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__gte=0) & Q(end__gt=F("start")),
+                name="attestation_offsets_in_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(end=F("start") + Length("quote")), name="attestation_offsets_fit_quote"
+            ),
+            models.CheckConstraint(
+                condition=~Q(origin_document=F("document")),
+                name="attestation_not_relayed_from_itself",
+            ),
+            models.UniqueConstraint(
+                fields=["claim", "document", "start", "end"], name="attestation_unique_anchor"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quote[:60]}… ({self.document_id})" if len(self.quote) > 60 else self.quote
+
+    def clean(self) -> None:
+        """Anchor the quote in the body: computed when no offsets are given, checked otherwise."""
+        if not self.document_id or not self.quote:
+            return
+        anchor = quote_anchor(body=self.document.body, quote=self.quote, start=self.start, end=self.end)
+        self.start, self.end = anchor.start, anchor.end
+        if self.origin_document_id and self.origin_document_id == self.document_id:
+            raise ValidationError({"origin_document": "A document cannot relay itself."})
+
+
+class ClaimRelation(CreatedByModel):
+    """A typed edge between two claims; `contradicts` is symmetric and stored once."""
+
+    class Kind(models.TextChoices):
+        CONTRADICTS = "contradicts"
+        SUPPORTS = "supports"
+        REFINES = "refines", "refines (is more specific than)"
+        DUPLICATES = "duplicates"
+
+    SYMMETRIC = frozenset({Kind.CONTRADICTS})
+
+    kind = models.CharField(max_length=16, choices=Kind)
+    from_claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="relations_out")
+    to_claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="relations_in")
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["kind", "from_claim", "to_claim"]
+        indexes = [models.Index(fields=["to_claim", "kind"], name="relation_to_kind")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(from_claim=F("to_claim")), name="relation_not_self"),
+            models.UniqueConstraint(
+                fields=["from_claim", "to_claim", "kind"], name="relation_unique_per_pair_kind"
+            ),
+            # a symmetric pair is stored in one order only, so (a, b) and (b, a) cannot both exist
+            models.CheckConstraint(
+                condition=~Q(kind__in=["contradicts"]) | Q(from_claim__lt=F("to_claim")),
+                name="relation_symmetric_stored_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.from_claim_id} {self.kind} #{self.to_claim_id}"
+
+    def normalise(self) -> None:
+        """Store a symmetric relation with the smaller claim id first."""
+        if (
+            self.kind in self.SYMMETRIC
+            and self.from_claim_id
+            and self.to_claim_id
+            and self.from_claim_id > self.to_claim_id
+        ):
+            self.from_claim_id, self.to_claim_id = self.to_claim_id, self.from_claim_id
+
+    def clean(self) -> None:
+        if self.from_claim_id and self.from_claim_id == self.to_claim_id:
+            raise ValidationError({"to_claim": "A claim cannot be related to itself."})
+
+    def validate_constraints(self, exclude=None) -> None:
+        # check the pair as it will be stored, without reordering this instance: an admin
+        # inline sets its own side again after validation
+        stored = copy.copy(self)
+        stored.normalise()
+        super(ClaimRelation, stored).validate_constraints(exclude=exclude)
+
+    def save(self, *args, **kwargs) -> None:
+        self.normalise()
+        super().save(*args, **kwargs)

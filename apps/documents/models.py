@@ -1,0 +1,125 @@
+"""Source documents: the texts claims are anchored in."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from apps.core.models import CreatedByModel, DatePrecision, format_partial_date
+from apps.entities.models import Entity
+
+
+def body_sha256(body: str) -> str:
+    """SHA-256 of the body's UTF-8 bytes, as PostgreSQL's check computes it."""
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+class DocumentQuerySet(models.QuerySet):
+    def with_body(self) -> DocumentQuerySet:
+        return self.exclude(body="")
+
+
+class Document(CreatedByModel):
+    class Kind(models.TextChoices):
+        NEWS_ARTICLE = "news_article", "News article"
+        REPORT = "report"
+        STATEMENT = "statement"
+        INTERVIEW = "interview"
+        OTHER = "other"
+
+    title = models.CharField(max_length=500)
+    url = models.URLField(max_length=2000, blank=True)
+    outlet = models.ForeignKey(
+        Entity,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="documents",
+        help_text="The outlet that published it, or the body that issued it (for a report).",
+    )
+    authors = models.ManyToManyField(Entity, blank=True, related_name="authored_documents")
+    published = models.DateField(null=True, blank=True)
+    published_precision = models.CharField(
+        max_length=5, choices=DatePrecision, blank=True, help_text="How much of the date is known."
+    )
+    retrieved = models.DateField(null=True, blank=True)
+    language = models.CharField(max_length=16, help_text="BCP 47 tag: ar, en, fa, ps…")
+    kind = models.CharField(max_length=16, choices=Kind, default=Kind.NEWS_ARTICLE)
+    body = models.TextField(
+        blank=True,
+        help_text="The full text exactly as published; empty for a document known by reference.",
+    )
+    body_sha256 = models.CharField(max_length=64, editable=False)
+    cites = models.ManyToManyField("self", symmetrical=False, blank=True, related_name="cited_by")
+
+    objects = DocumentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published", "-id"]
+        indexes = [
+            # documents are listed newest first and filtered by outlet, language and date
+            models.Index(fields=["-published", "-id"], name="document_published"),
+            models.Index(fields=["outlet", "-published"], name="document_outlet_published"),
+            models.Index(fields=["language"], name="document_language"),
+            # imports deduplicate on the body's hash
+            models.Index(fields=["body_sha256"], name="document_body_sha256"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    body_sha256=models.Func(
+                        models.Func(
+                            models.Func(models.F("body"), models.Value("UTF8"), function="convert_to"),
+                            function="sha256",
+                        ),
+                        models.Value("hex"),
+                        function="encode",
+                    )
+                ),
+                name="document_body_sha256_matches",
+            ),
+            models.CheckConstraint(
+                condition=Q(published__isnull=True, published_precision="")
+                | Q(published__isnull=False) & ~Q(published_precision=""),
+                name="document_published_precision_with_date",
+            ),
+            models.CheckConstraint(condition=~Q(title=""), name="document_title_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def published_display(self) -> str:
+        return format_partial_date(self.published, self.published_precision)
+
+    def save(self, *args, **kwargs) -> None:
+        self.body_sha256 = body_sha256(self.body)
+        if self.published and not self.published_precision:
+            self.published_precision = DatePrecision.DAY
+        if kwargs.get("update_fields") is not None and "body" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "body_sha256"}
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        if self.published is None and self.published_precision:
+            raise ValidationError({"published": "Give the date whose precision is set."})
+        if self.pk is not None:
+            self._refuse_silent_body_change()
+
+    def _refuse_silent_body_change(self) -> None:
+        """A body that quotes are anchored in changes only through `document_replace_body`."""
+        stored = Document.objects.filter(pk=self.pk).values_list("body", flat=True).first()
+        if stored is None or stored == self.body:
+            return
+        anchored = self.attestations.count()
+        if anchored:
+            raise ValidationError(
+                {
+                    "body": f"{anchored} attestation(s) are anchored in this body; change it with "
+                    "re-anchoring (document_replace_body) so that no quote silently loses its place."
+                }
+            )

@@ -1,0 +1,86 @@
+"""Entities: anyone or anything claims are about or come from, in one table."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from apps.core.models import CreatedByModel, TimestampedModel
+
+
+class EntityQuerySet(models.QuerySet):
+    def matching_name(self, text: str) -> EntityQuerySet:
+        """Entities whose name or any alias contains `text`."""
+        return self.filter(Q(name__icontains=text) | Q(aliases__name__icontains=text)).distinct()
+
+
+class Entity(CreatedByModel):
+    class Kind(models.TextChoices):
+        PERSON = "person"
+        ORGANIZATION = "organization"
+        OUTLET = "outlet"
+        GOVERNMENT = "government"
+        PLACE = "place"
+        OTHER = "other"
+
+    kind = models.CharField(max_length=16, choices=Kind, default=Kind.OTHER)
+    name = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="children",
+        help_text="The body this one belongs to: reporter → outlet, Monitoring Team → UN.",
+    )
+
+    objects = EntityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "entities"
+        ordering = ["name", "id"]
+        indexes = [
+            # the admin and API list entities by name and filter them by kind
+            models.Index(fields=["name", "id"], name="entity_name"),
+            models.Index(fields=["kind", "name"], name="entity_kind_name"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(parent=models.F("id")), name="entity_not_own_parent"),
+            models.CheckConstraint(condition=~Q(name=""), name="entity_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        self.name = self.name.strip()
+        ancestor, seen = self.parent, set()
+        while ancestor is not None and ancestor.pk not in seen:
+            if self.pk is not None and ancestor.pk == self.pk:
+                raise ValidationError({"parent": "An entity cannot be inside itself."})
+            seen.add(ancestor.pk)
+            ancestor = ancestor.parent
+
+
+class Alias(TimestampedModel):
+    """Another name of an entity: an Arabic spelling, an English form, a transliteration."""
+
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=300)
+    language = models.CharField(
+        max_length=16, blank=True, help_text="BCP 47 tag of the name's language: ar, en, fa, ps…"
+    )
+
+    class Meta:
+        verbose_name_plural = "aliases"
+        ordering = ["entity", "name"]
+        indexes = [models.Index(fields=["name"], name="alias_name")]
+        constraints = [
+            models.UniqueConstraint(fields=["entity", "name"], name="alias_unique_per_entity"),
+            models.CheckConstraint(condition=~Q(name=""), name="alias_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

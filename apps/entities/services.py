@@ -1,0 +1,72 @@
+"""Writes on entities that touch more than one row."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from apps.entities.models import Alias, Entity
+from apps.entities.signals import entity_merged
+
+
+@transaction.atomic
+def entity_merge(*, keep: Entity, duplicate: Entity, by=None) -> Entity:
+    """Move every link from `duplicate` onto `keep`, keep its names as aliases, delete it."""
+    if keep.pk == duplicate.pk:
+        raise ValidationError({"duplicate": "An entity cannot be merged into itself."})
+    # Lock both rows so that a concurrent merge or edit waits for this one.
+    locked = {e.pk: e for e in Entity.objects.select_for_update().filter(pk__in=[keep.pk, duplicate.pk])}
+    if len(locked) != 2:
+        raise ValidationError("One of the entities to merge no longer exists.")
+    keep, duplicate = locked[keep.pk], locked[duplicate.pk]
+    duplicate_id = duplicate.pk
+
+    _merge_aliases(keep=keep, duplicate=duplicate)
+    if keep.parent_id == duplicate.pk:
+        keep.parent_id = duplicate.parent_id if duplicate.parent_id != keep.pk else None
+    if not keep.description:
+        keep.description = duplicate.description
+    keep.save(update_fields=["parent", "description", "updated"])
+
+    # Every table that points at an entity, found from the model graph so that a link added
+    # later (by another app) is moved too and none is left orphaned or deleted by cascade.
+    for relation in Entity._meta.related_objects:
+        if relation.related_model is Alias:
+            continue
+        if relation.many_to_many:
+            _move_many_to_many(relation, keep=keep, duplicate=duplicate)
+        else:
+            field = relation.field.name
+            rows = relation.related_model._base_manager.filter(**{field: duplicate})
+            if relation.related_model is Entity:
+                rows = rows.exclude(pk=keep.pk)
+            rows.update(**{field: keep})
+
+    duplicate.delete()
+    entity_merged.send(sender=Entity, keep=keep, duplicate_id=duplicate_id, by=by)
+    return keep
+
+
+def _merge_aliases(*, keep: Entity, duplicate: Entity) -> None:
+    known = {
+        keep.name.casefold(),
+        *(n.casefold() for n in keep.aliases.values_list("name", flat=True)),
+    }
+    for alias in duplicate.aliases.all():
+        if alias.name.casefold() in known:
+            alias.delete()
+        else:
+            alias.entity = keep
+            alias.save(update_fields=["entity", "updated"])
+            known.add(alias.name.casefold())
+    if duplicate.name.casefold() not in known:
+        Alias.objects.create(entity=keep, name=duplicate.name, language="")
+
+
+def _move_many_to_many(relation, *, keep: Entity, duplicate: Entity) -> None:
+    through = relation.through
+    source = relation.field.m2m_field_name()  # the model holding the ManyToManyField
+    target = relation.field.m2m_reverse_field_name()  # the entity side
+    already = through.objects.filter(**{target: keep}).values(source)
+    through.objects.filter(**{target: duplicate, f"{source}__in": already}).delete()
+    through.objects.filter(**{target: duplicate}).update(**{target: keep})

@@ -1,0 +1,89 @@
+"""Small factories for the tests; the seed corpus is a fixture of its own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+
+from apps.accounts.roles import EDITOR, FACT_CHECKER
+from apps.claims.models import Attestation, Claim
+from apps.documents.models import Document
+from apps.entities.models import Entity
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_FIXTURE = ROOT / "fixtures" / "seed.json"
+
+BODY = "قال المتحدث إن طالبان قطعت علاقاتها مع القاعدة. وقال التقرير إن القاعدة ما زالت في كونار."
+
+
+@pytest.fixture
+def make_entity(db):
+    def make(name: str = "طالبان", kind: str = Entity.Kind.ORGANIZATION, **fields) -> Entity:
+        return Entity.objects.create(name=name, kind=kind, **fields)
+
+    return make
+
+
+@pytest.fixture
+def make_document(db):
+    def make(body: str = BODY, title: str = "مقال", language: str = "ar", **fields) -> Document:
+        return Document.objects.create(body=body, title=title, language=language, **fields)
+
+    return make
+
+
+@pytest.fixture
+def make_claim(db):
+    def make(statement: str = "The Taliban broke with al-Qaeda.", **fields) -> Claim:
+        fields.setdefault("publication", Claim.Publication.PUBLISHED)
+        return Claim.objects.create(statement=statement, **fields)
+
+    return make
+
+
+@pytest.fixture
+def make_attestation(make_claim, make_document):
+    def make(
+        quote: str = "طالبان قطعت علاقاتها مع القاعدة", claim=None, document=None, **fields
+    ) -> Attestation:
+        document = document or make_document()
+        attestation = Attestation(claim=claim or make_claim(), document=document, quote=quote, **fields)
+        attestation.full_clean()
+        attestation.save()
+        return attestation
+
+    return make
+
+
+def _user_in(django_user_model, username: str, group: str | None):
+    user = django_user_model.objects.create_user(
+        username=username, password="pw-for-tests-only", is_staff=True
+    )
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def editor(db, django_user_model):
+    return _user_in(django_user_model, "test-editor", EDITOR)
+
+
+@pytest.fixture
+def fact_checker(db, django_user_model):
+    return _user_in(django_user_model, "test-fact-checker", FACT_CHECKER)
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client
+
+
+@pytest.fixture
+def seed(db):
+    """The curated seed corpus: five Arabic articles, their claims, quotes and conflicts."""
+    call_command("loaddata", str(SEED_FIXTURE), verbosity=0)
