@@ -317,6 +317,7 @@ class ClaimRelationAdmin(_BidiTextMixin, admin.ModelAdmin):
 
 
 class DocumentForm(forms.ModelForm):
+    url = forms.URLField(required=False, max_length=2000, assume_scheme="https")
     reanchor = forms.BooleanField(
         required=False,
         label="Re-anchor quotes",
