@@ -140,6 +140,7 @@ class ClaimAdmin(_BidiTextMixin, _CreatedByInlineMixin, admin.ModelAdmin):
     search_fields = [
         "statement",
         "attestations__quote",
+        "attestations__speaker__name",
         "subjects__name",
         "subjects__aliases__name",
     ]

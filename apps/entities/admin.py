@@ -56,6 +56,7 @@ class EntityAdmin(admin.ModelAdmin):
     readonly_fields = ["created", "updated", "created_by"]
     fields = ["kind", "name", "description", "parent", "created", "updated", "created_by"]
     list_select_related = ["parent"]
+    ordering = ["name", "id"]
 
     def get_queryset(self, request):
         return (
