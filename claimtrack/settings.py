@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
+    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "apps.core",
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
     "apps.claims",
     "apps.credibility",
     "apps.accounts",
+    "apps.api",
 ]
 
 MIDDLEWARE = [
@@ -104,6 +106,42 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 
 # The admin's bulk actions and inlines post many fields at once (a document with its attestations).
 DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=5000)
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["apps.api.v1.permissions.RolePermission"],
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "apps.api.v1.filters.StrictOrderingFilter",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "apps.api.v1.pagination.HybridPagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("THROTTLE_ANON", default="120/minute"),
+        "user": env.str("THROTTLE_USER", default="1200/minute"),
+    },
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "ClaimTrack API",
+    "DESCRIPTION": "Claims, the exact quotes that attest them, their sources and their conflicts.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "DatePrecisionEnum": "apps.core.models.DatePrecision",
+        "EntityKindEnum": "apps.entities.models.Entity.Kind",
+        "DocumentKindEnum": "apps.documents.models.Document.Kind",
+        "RelationKindEnum": "apps.claims.models.ClaimRelation.Kind",
+    },
+}
 
 LOGGING = {
     "version": 1,

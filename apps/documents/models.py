@@ -104,6 +104,11 @@ class Document(CreatedByModel):
             kwargs["update_fields"] = {*kwargs["update_fields"], "body_sha256"}
         super().save(*args, **kwargs)
 
+    def clean_fields(self, exclude=None) -> None:
+        # the hash is the server's to compute, never an input to check
+        self.body_sha256 = body_sha256(self.body)
+        super().clean_fields(exclude=exclude)
+
     def clean(self) -> None:
         if self.published is None and self.published_precision:
             raise ValidationError({"published": "Give the date whose precision is set."})

@@ -1,0 +1,152 @@
+"""Query-string filters, all through django-filter; a bad value is a 400 naming the parameter."""
+
+from __future__ import annotations
+
+import django_filters as filters
+from django.db.models import Exists, OuterRef, Q
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework.exceptions import ValidationError
+from rest_framework.filters import OrderingFilter
+
+from apps.claims.models import Attestation, Claim, ClaimRelation
+from apps.documents.models import Document
+from apps.entities.models import Entity
+
+
+class StrictOrderingFilter(OrderingFilter):
+    """DRF ignores unknown ordering fields; a consumer's typo should be told, not ignored."""
+
+    def get_ordering(self, request, queryset, view):
+        params = request.query_params.get(self.ordering_param)
+        if params:
+            fields = [p.strip() for p in params.split(",")]
+            valid = {name for name, _ in self.get_valid_fields(queryset, view, {"request": request})}
+            unknown = [f for f in fields if f.lstrip("-") not in valid]
+            if unknown:
+                raise ValidationError(
+                    {
+                        self.ordering_param: f"Unknown field(s) {', '.join(unknown)}; one of: {', '.join(sorted(valid))}."
+                    }
+                )
+        return super().get_ordering(request, queryset, view)
+
+
+@extend_schema_field({"type": "array", "items": {"type": "integer"}})
+class IdsFilter(filters.ModelMultipleChoiceFilter):
+    """Ids, repeatable: `?speaker=3&speaker=7`."""
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class IdFilter(filters.ModelChoiceFilter):
+    """One id."""
+
+
+class ClaimFilter(filters.FilterSet):
+    subject = filters.ModelMultipleChoiceFilter(field_name="subjects", queryset=Entity.objects.all())
+    speaker = IdsFilter(
+        queryset=Entity.objects.all(), method="filter_attested", label="Attested by these speakers"
+    )
+    outlet = IdsFilter(
+        queryset=Entity.objects.all(),
+        method="filter_attested",
+        label="Attested in documents of these outlets",
+    )
+    document = IdsFilter(
+        queryset=Document.objects.all(), method="filter_attested", label="Attested in these documents"
+    )
+    status = filters.MultipleChoiceFilter(choices=Claim.Status.choices)
+    publication = filters.ChoiceFilter(choices=Claim.Publication.choices)
+    language = filters.CharFilter()
+    stance = filters.ChoiceFilter(
+        choices=Attestation.Stance.choices,
+        method="filter_attested",
+        label="Has an attestation with this stance",
+    )
+    reported_after = filters.DateFilter(
+        method="filter_attested", label="Attested in a document published on or after"
+    )
+    reported_before = filters.DateFilter(
+        method="filter_attested", label="Attested in a document published on or before"
+    )
+    has_conflicts = filters.BooleanFilter(
+        method="filter_has_conflicts", label="Contradicted by another claim"
+    )
+
+    _attested_lookups = {
+        "speaker": "speaker__in",
+        "outlet": "document__outlet__in",
+        "document": "document__in",
+        "stance": "stance",
+        "reported_after": "document__published__gte",
+        "reported_before": "document__published__lte",
+    }
+
+    class Meta:
+        model = Claim
+        fields = ["subject", "status", "publication", "language"]
+
+    def filter_attested(self, queryset, name, value):
+        if value in (None, "") or (
+            hasattr(value, "__len__") and not isinstance(value, str) and not len(value)
+        ):
+            return queryset
+        # EXISTS keeps one row per claim, whatever the number of matching attestations
+        matching = Attestation.objects.filter(claim=OuterRef("pk"), **{self._attested_lookups[name]: value})
+        return queryset.filter(Exists(matching))
+
+    def filter_has_conflicts(self, queryset, name, value):
+        if value is None:
+            return queryset
+        contradicts = ClaimRelation.objects.filter(kind=ClaimRelation.Kind.CONTRADICTS).filter(
+            Q(from_claim=OuterRef("pk")) | Q(to_claim=OuterRef("pk"))
+        )
+        return queryset.filter(Exists(contradicts)) if value else queryset.exclude(Exists(contradicts))
+
+
+class EntityFilter(filters.FilterSet):
+    kind = filters.MultipleChoiceFilter(choices=Entity.Kind.choices)
+    name = filters.CharFilter(method="filter_name", label="Name or alias contains")
+
+    class Meta:
+        model = Entity
+        fields = ["kind", "name", "parent"]
+
+    def filter_name(self, queryset, name, value):
+        aliases = Entity.objects.filter(pk=OuterRef("pk"), aliases__name__icontains=value)
+        return queryset.filter(Q(name__icontains=value) | Exists(aliases))
+
+
+class DocumentFilter(filters.FilterSet):
+    outlet = filters.ModelMultipleChoiceFilter(queryset=Entity.objects.all())
+    language = filters.CharFilter()
+    kind = filters.MultipleChoiceFilter(choices=Document.Kind.choices)
+    published_after = filters.DateFilter(field_name="published", lookup_expr="gte")
+    published_before = filters.DateFilter(field_name="published", lookup_expr="lte")
+
+    class Meta:
+        model = Document
+        fields = ["outlet", "language", "kind"]
+
+
+class AttestationFilter(filters.FilterSet):
+    claim = filters.ModelMultipleChoiceFilter(queryset=Claim.objects.all())
+    document = filters.ModelMultipleChoiceFilter(queryset=Document.objects.all())
+    speaker = filters.ModelMultipleChoiceFilter(queryset=Entity.objects.all())
+    stance = filters.ChoiceFilter(choices=Attestation.Stance.choices)
+
+    class Meta:
+        model = Attestation
+        fields = ["claim", "document", "speaker", "stance"]
+
+
+class RelationFilter(filters.FilterSet):
+    kind = filters.MultipleChoiceFilter(choices=ClaimRelation.Kind.choices)
+    claim = IdFilter(queryset=Claim.objects.all(), method="filter_claim", label="Either side")
+
+    class Meta:
+        model = ClaimRelation
+        fields = ["kind", "from_claim", "to_claim"]
+
+    def filter_claim(self, queryset, name, value):
+        return queryset.filter(Q(from_claim=value) | Q(to_claim=value)) if value else queryset

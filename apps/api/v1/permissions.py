@@ -1,0 +1,20 @@
+"""Who may do what through the API: anyone reads, roles write."""
+
+from __future__ import annotations
+
+from rest_framework import permissions
+
+
+class RolePermission(permissions.DjangoModelPermissionsOrAnonReadOnly):
+    """Reads are open (drafts are filtered out by the querysets); writes need the model permission."""
+
+    perms_map = {
+        **permissions.DjangoModelPermissions.perms_map,
+        "GET": [],
+        "OPTIONS": [],
+        "HEAD": [],
+    }
+
+
+def is_editor(user) -> bool:
+    return user.is_authenticated and user.has_perm("claims.add_claim")

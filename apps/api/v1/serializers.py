@@ -1,0 +1,365 @@
+"""Read serializers (prefetched rows, no per-row queries) and write serializers (ids in, model rules)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from apps.claims.models import Attestation, Claim, ClaimRelation
+from apps.credibility.models import SourceRating
+from apps.documents.models import Document
+from apps.entities.models import Alias, Entity
+
+
+def _model_errors(error: DjangoValidationError) -> serializers.ValidationError:
+    """The model's own validation, as DRF field errors."""
+    if hasattr(error, "message_dict"):
+        return serializers.ValidationError(
+            {("non_field_errors" if k == "__all__" else k): v for k, v in error.message_dict.items()}
+        )
+    return serializers.ValidationError({"non_field_errors": error.messages})
+
+
+class ModelValidatedSerializer(serializers.ModelSerializer):
+    """Run the model's `full_clean()` on the instance that would be saved, so the API and the
+    admin refuse the same things with the same messages."""
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        model = self.Meta.model
+        m2m = {f.name for f in model._meta.many_to_many}
+        instance = model(**{k: v for k, v in attrs.items() if k not in m2m})
+        if self.instance is not None:
+            for field in model._meta.concrete_fields:
+                if field.attname not in attrs and field.name not in attrs:
+                    setattr(instance, field.attname, getattr(self.instance, field.attname))
+        try:
+            instance.full_clean(exclude=list(m2m))
+        except DjangoValidationError as error:
+            raise _model_errors(error) from None
+        # values the model computes during validation (offsets found from a quote)
+        for name in getattr(self.Meta, "computed_by_model", ()):
+            attrs[name] = getattr(instance, name)
+        return attrs
+
+    def create(self, validated_data):
+        request = self.context.get("request")
+        if request is not None and "created_by" in {f.name for f in self.Meta.model._meta.fields}:
+            validated_data["created_by"] = request.user
+        return super().create(validated_data)
+
+
+# --- read -------------------------------------------------------------------------------
+
+
+class EntityRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Entity
+        fields = ["id", "name", "kind"]
+        read_only_fields = fields
+
+
+class AliasSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Alias
+        fields = ["name", "language"]
+
+
+class EntitySerializer(serializers.ModelSerializer):
+    aliases = AliasSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Entity
+        fields = ["id", "kind", "name", "description", "parent", "aliases", "created", "updated"]
+        read_only_fields = ["created", "updated"]
+
+
+class EntityWriteSerializer(ModelValidatedSerializer):
+    aliases = AliasSerializer(many=True, required=False)
+
+    class Meta:
+        model = Entity
+        fields = ["id", "kind", "name", "description", "parent", "aliases"]
+
+    def validate(self, attrs):
+        aliases = attrs.pop("aliases", None)
+        attrs = super().validate(attrs)
+        if aliases is not None:
+            names = [a["name"] for a in aliases]
+            if len(set(names)) != len(names):
+                raise serializers.ValidationError({"aliases": "An alias is listed twice."})
+            attrs["aliases"] = aliases
+        return attrs
+
+    def _set_aliases(self, entity: Entity, aliases) -> None:
+        if aliases is None:
+            return
+        entity.aliases.all().delete()
+        Alias.objects.bulk_create([Alias(entity=entity, **a) for a in aliases])
+
+    def create(self, validated_data):
+        aliases = validated_data.pop("aliases", None)
+        entity = super().create(validated_data)
+        self._set_aliases(entity, aliases)
+        return entity
+
+    def update(self, instance, validated_data):
+        aliases = validated_data.pop("aliases", None)
+        entity = super().update(instance, validated_data)
+        self._set_aliases(entity, aliases)
+        return entity
+
+    def to_representation(self, instance):
+        return EntitySerializer(instance, context=self.context).data
+
+
+class DocumentRefSerializer(serializers.ModelSerializer):
+    outlet = EntityRefSerializer(read_only=True)
+    published = serializers.CharField(source="published_display", read_only=True)
+
+    class Meta:
+        model = Document
+        fields = ["id", "title", "outlet", "published", "published_precision", "language"]
+        read_only_fields = fields
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    outlet = EntityRefSerializer(read_only=True)
+    authors = EntityRefSerializer(many=True, read_only=True)
+    published_display = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Document
+        fields = [
+            "id",
+            "title",
+            "url",
+            "outlet",
+            "authors",
+            "published",
+            "published_precision",
+            "published_display",
+            "retrieved",
+            "language",
+            "kind",
+            "body",
+            "body_sha256",
+            "cites",
+            "created",
+            "updated",
+        ]
+        read_only_fields = fields
+
+
+class DocumentWriteSerializer(ModelValidatedSerializer):
+    class Meta:
+        model = Document
+        fields = [
+            "id",
+            "title",
+            "url",
+            "outlet",
+            "authors",
+            "published",
+            "published_precision",
+            "retrieved",
+            "language",
+            "kind",
+            "body",
+            "body_sha256",
+            "cites",
+        ]
+        read_only_fields = ["body_sha256"]
+
+    def to_representation(self, instance):
+        return DocumentSerializer(instance, context=self.context).data
+
+
+class ClaimRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Claim
+        fields = ["id", "statement", "status"]
+        read_only_fields = fields
+
+
+class AttestationReadSerializer(serializers.ModelSerializer):
+    document = DocumentRefSerializer(read_only=True)
+    speaker = EntityRefSerializer(read_only=True)
+    origin_entity = EntityRefSerializer(read_only=True)
+    origin_document = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attestation
+        fields = [
+            "id",
+            "claim",
+            "quote",
+            "start",
+            "end",
+            "stance",
+            "speaker",
+            "origin_entity",
+            "origin_document",
+            "document",
+            "note",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "nullable": True,
+            "properties": {"id": {"type": "integer"}, "title": {"type": "string"}},
+        }
+    )
+    def get_origin_document(self, obj: Attestation):
+        if obj.origin_document_id is None:
+            return None
+        return {"id": obj.origin_document_id, "title": obj.origin_document.title}
+
+
+class AttestationWriteSerializer(ModelValidatedSerializer):
+    start = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+    end = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+
+    class Meta:
+        model = Attestation
+        fields = [
+            "id",
+            "claim",
+            "document",
+            "quote",
+            "start",
+            "end",
+            "stance",
+            "speaker",
+            "origin_entity",
+            "origin_document",
+            "note",
+        ]
+        computed_by_model = ["start", "end"]
+
+    def to_representation(self, instance):
+        return AttestationReadSerializer(instance, context=self.context).data
+
+
+class NestedRelationSerializer(serializers.Serializer):
+    """A relation seen from one claim: its kind, its direction and the other claim."""
+
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    direction = serializers.ChoiceField(choices=["outgoing", "incoming"])
+    claim = ClaimRefSerializer()
+    note = serializers.CharField()
+
+
+class ClaimReadSerializer(serializers.ModelSerializer):
+    subjects = EntityRefSerializer(many=True, read_only=True)
+    attestations = AttestationReadSerializer(many=True, read_only=True)
+    relations = serializers.SerializerMethodField()
+    point_in_time_display = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Claim
+        fields = [
+            "id",
+            "statement",
+            "language",
+            "subjects",
+            "point_in_time",
+            "point_in_time_precision",
+            "point_in_time_display",
+            "status",
+            "status_note",
+            "publication",
+            "attestations",
+            "relations",
+            "created",
+            "updated",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(NestedRelationSerializer(many=True))
+    def get_relations(self, claim: Claim):
+        # both directions were prefetched with only the claims this user may see
+        rows = [(r, "outgoing", r.to_claim) for r in claim.relations_out.all()]
+        rows += [(r, "incoming", r.from_claim) for r in claim.relations_in.all()]
+        return [
+            {
+                "id": r.pk,
+                "kind": r.kind,
+                "direction": direction,
+                "claim": {"id": other.pk, "statement": other.statement, "status": other.status},
+                "note": r.note,
+            }
+            for r, direction, other in rows
+        ]
+
+
+class ClaimWriteSerializer(ModelValidatedSerializer):
+    class Meta:
+        model = Claim
+        fields = [
+            "id",
+            "statement",
+            "language",
+            "subjects",
+            "point_in_time",
+            "point_in_time_precision",
+            "status",
+            "status_note",
+            "publication",
+        ]
+
+    def to_representation(self, instance):
+        return {"id": instance.pk, **serializers.ModelSerializer.to_representation(self, instance)}
+
+
+class ClaimStatusSerializer(ModelValidatedSerializer):
+    """What a fact-checker may change on a claim."""
+
+    class Meta:
+        model = Claim
+        fields = ["id", "status", "status_note"]
+
+
+class RelationSerializer(ModelValidatedSerializer):
+    from_claim_statement = serializers.CharField(source="from_claim.statement", read_only=True)
+    to_claim_statement = serializers.CharField(source="to_claim.statement", read_only=True)
+
+    class Meta:
+        model = ClaimRelation
+        fields = [
+            "id",
+            "kind",
+            "from_claim",
+            "to_claim",
+            "from_claim_statement",
+            "to_claim_statement",
+            "note",
+            "created_by",
+            "created",
+            "updated",
+        ]
+        read_only_fields = ["created_by", "created", "updated"]
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        relation = ClaimRelation(**attrs)
+        relation.normalise()
+        attrs["from_claim"], attrs["to_claim"] = relation.from_claim, relation.to_claim
+        return attrs
+
+
+class SourceRatingSerializer(ModelValidatedSerializer):
+    class Meta:
+        model = SourceRating
+        fields = ["id", "entity", "grade", "rationale", "rated_by", "rated_at"]
+        read_only_fields = ["rated_by", "rated_at"]
+
+    def create(self, validated_data):
+        request = self.context.get("request")
+        if request is not None:
+            validated_data["rated_by"] = request.user
+        return super().create(validated_data)

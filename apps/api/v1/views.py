@@ -1,0 +1,195 @@
+"""API v1 viewsets: thin layers over the domain's querysets, selectors and services."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from apps.api.v1 import filters, serializers
+from apps.api.v1.pagination import PagePagination
+from apps.api.v1.permissions import RolePermission, is_editor
+from apps.claims.models import Attestation, Claim, ClaimRelation
+from apps.claims.selectors import claim_conflicts
+from apps.claims.signals import claims_changed
+from apps.credibility.models import SourceRating
+from apps.documents.models import Document
+from apps.entities.models import Alias, Entity
+
+
+class _ReadWriteSerializers:
+    read_serializer_class = None
+    write_serializer_class = None
+
+    def get_serializer_class(self):
+        if self.request is not None and self.request.method not in ("GET", "HEAD", "OPTIONS"):
+            return self.write_serializer_class
+        return self.read_serializer_class
+
+
+class EntityViewSet(_ReadWriteSerializers, viewsets.ModelViewSet):
+    read_serializer_class = serializers.EntitySerializer
+    write_serializer_class = serializers.EntityWriteSerializer
+    permission_classes = [RolePermission]
+    filterset_class = filters.EntityFilter
+    ordering_fields = ["name", "kind", "created", "id"]
+    ordering = ["name", "id"]
+
+    def get_queryset(self):
+        # aliases are listed on every entity
+        return Entity.objects.prefetch_related(Prefetch("aliases", queryset=Alias.objects.order_by("name")))
+
+
+class DocumentViewSet(_ReadWriteSerializers, viewsets.ModelViewSet):
+    read_serializer_class = serializers.DocumentSerializer
+    write_serializer_class = serializers.DocumentWriteSerializer
+    permission_classes = [RolePermission]
+    filterset_class = filters.DocumentFilter
+    ordering_fields = ["published", "title", "created", "id"]
+    ordering = ["-published", "-id"]
+
+    def get_queryset(self):
+        return (
+            Document.objects
+            # the outlet is shown by name
+            .select_related("outlet")
+            # authors by name; cited documents by id
+            .prefetch_related("authors", "cites")
+        )
+
+
+def _visible_claims(user):
+    return Claim.objects.visible_to(user)
+
+
+class ClaimViewSet(_ReadWriteSerializers, viewsets.ModelViewSet):
+    read_serializer_class = serializers.ClaimReadSerializer
+    write_serializer_class = serializers.ClaimWriteSerializer
+    permission_classes = [RolePermission]
+    filterset_class = filters.ClaimFilter
+    ordering_fields = ["created", "updated", "status", "statement", "id"]
+    ordering = ["-created", "-id"]
+
+    def get_queryset(self):
+        visible = _visible_claims(self.request.user)
+        return visible.prefetch_related(
+            # subjects are listed by id, name and kind
+            "subjects",
+            # attestations are rendered inline, each with its document, outlet, speaker and origins
+            Prefetch(
+                "attestations",
+                queryset=Attestation.objects.select_related(
+                    "document__outlet", "speaker", "origin_entity", "origin_document"
+                ).order_by("document_id", "start", "id"),
+            ),
+            # relations name the other claim, and only one this user may see
+            Prefetch(
+                "relations_out",
+                queryset=ClaimRelation.objects.filter(to_claim__in=visible).select_related("to_claim"),
+            ),
+            Prefetch(
+                "relations_in",
+                queryset=ClaimRelation.objects.filter(from_claim__in=visible).select_related("from_claim"),
+            ),
+        )
+
+    def get_serializer_class(self):
+        if (
+            self.request is not None
+            and self.request.method in ("PUT", "PATCH")
+            and not is_editor(self.request.user)
+        ):
+            return serializers.ClaimStatusSerializer
+        return super().get_serializer_class()
+
+    def perform_create(self, serializer):
+        if not is_editor(self.request.user):
+            raise PermissionDenied("Only editors create claims.")
+        serializer.save()
+
+    def perform_update(self, serializer):
+        allowed = set(serializer.fields) - {"id"}
+        extra = set(self.request.data) - allowed
+        if extra:
+            raise PermissionDenied(
+                f"Your role may change only {', '.join(sorted(allowed))} (not {', '.join(sorted(extra))})."
+            )
+        with transaction.atomic():
+            claim = serializer.save()
+            claims_changed.send(sender=Claim, claim_ids=[claim.pk])
+
+    @extend_schema(responses=serializers.ClaimReadSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def conflicts(self, request, pk=None):
+        """The claims that contradict this one, each with its attestations."""
+        claim = self.get_object()
+        others = self.get_queryset().filter(pk__in=claim_conflicts(claim=claim).values("pk")).order_by("id")
+        return Response(serializers.ClaimReadSerializer(others, many=True, context={"request": request}).data)
+
+
+class AttestationViewSet(_ReadWriteSerializers, viewsets.ModelViewSet):
+    read_serializer_class = serializers.AttestationReadSerializer
+    write_serializer_class = serializers.AttestationWriteSerializer
+    permission_classes = [RolePermission]
+    filterset_class = filters.AttestationFilter
+    ordering_fields = ["created", "start", "id"]
+    ordering = ["-created", "-id"]
+
+    def get_queryset(self):
+        return (
+            Attestation.objects.filter(claim__in=_visible_claims(self.request.user))
+            # each attestation names its document, outlet, speaker and origins
+            .select_related("document__outlet", "speaker", "origin_entity", "origin_document")
+        )
+
+    def perform_create(self, serializer):
+        with transaction.atomic():
+            attestation = serializer.save()
+            claims_changed.send(sender=Attestation, claim_ids=[attestation.claim_id])
+
+    def perform_update(self, serializer):
+        self.perform_create(serializer)
+
+
+class RelationViewSet(_ReadWriteSerializers, viewsets.ModelViewSet):
+    read_serializer_class = serializers.RelationSerializer
+    write_serializer_class = serializers.RelationSerializer
+    permission_classes = [RolePermission]
+    filterset_class = filters.RelationFilter
+    ordering_fields = ["created", "kind", "id"]
+    ordering = ["-created", "-id"]
+
+    def get_queryset(self):
+        visible = _visible_claims(self.request.user)
+        return (
+            ClaimRelation.objects.filter(from_claim__in=visible, to_claim__in=visible)
+            # both claims' statements are shown
+            .select_related("from_claim", "to_claim")
+        )
+
+    def perform_create(self, serializer):
+        with transaction.atomic():
+            relation = serializer.save()
+            claims_changed.send(
+                sender=ClaimRelation, claim_ids=[relation.from_claim_id, relation.to_claim_id]
+            )
+
+    perform_update = perform_create
+
+
+class SourceRatingViewSet(
+    mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Ratings are history: added, never edited."""
+
+    serializer_class = serializers.SourceRatingSerializer
+    permission_classes = [RolePermission]
+    pagination_class = PagePagination
+    filterset_fields = ["entity", "grade"]
+    ordering_fields = ["rated_at", "grade", "id"]
+    ordering = ["-rated_at", "-id"]
+    queryset = SourceRating.objects.all()
