@@ -24,11 +24,9 @@ class StrictOrderingFilter(OrderingFilter):
             valid = {name for name, _ in self.get_valid_fields(queryset, view, {"request": request})}
             unknown = [f for f in fields if f.lstrip("-") not in valid]
             if unknown:
-                raise ValidationError(
-                    {
-                        self.ordering_param: f"Unknown field(s) {', '.join(unknown)}; one of: {', '.join(sorted(valid))}."
-                    }
-                )
+                known = ", ".join(sorted(valid))
+                message = f"Unknown field(s) {', '.join(unknown)}; one of: {known}."
+                raise ValidationError({self.ordering_param: [message]})
         return super().get_ordering(request, queryset, view)
 
 
