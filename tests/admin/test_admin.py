@@ -47,7 +47,7 @@ def test_a_document_page_shows_the_body_right_to_left_with_its_attestations(seed
 
     html = editor_client.get(f"/admin/documents/document/{document.pk}/change/").content.decode()
 
-    assert 'dir="auto" class="ct-body"' in html
+    assert '<div dir="auto" class="ct-body">' in html
     assert document.attestations.first().quote in html
 
 
