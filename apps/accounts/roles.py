@@ -7,6 +7,8 @@ from django.db import transaction
 
 EDITOR = "editor"
 FACT_CHECKER = "fact-checker"
+# API consumers read published claims; the group names them, it grants nothing beyond reading
+CONSUMER = "consumer"
 
 _CURATED_MODELS = {
     "entities": ["entity", "alias"],
@@ -42,6 +44,7 @@ ROLE_PERMISSIONS: dict[str, set[tuple[str, str]]] = {
         ("credibility", "add_sourcerating"),
         ("credibility", "change_sourcerating"),
     },
+    CONSUMER: set(),
 }
 
 

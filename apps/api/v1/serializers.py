@@ -25,6 +25,11 @@ class ModelValidatedSerializer(serializers.ModelSerializer):
     """Run the model's `full_clean()` on the instance that would be saved, so the API and the
     admin refuse the same things with the same messages."""
 
+    def get_unique_together_validators(self):
+        # uniqueness is the model's `validate_constraints()`, run in `validate()` below: DRF's own
+        # validators would make the offsets (part of a unique constraint) required
+        return []
+
     def validate(self, attrs):
         attrs = super().validate(attrs)
         model = self.Meta.model
