@@ -108,7 +108,16 @@ class RelationInInline(_BidiTextMixin, admin.TabularInline):
     fields = ["from_claim", "kind", "note"]
     autocomplete_fields = ["from_claim"]
     verbose_name = "relation to this claim"
-    verbose_name_plural = "relations to this claim"
+    verbose_name_plural = "relations to this claim (edit them from the other claim)"
+    readonly_fields = ["from_claim", "kind", "note"]
+    show_change_link = True
+
+    # one formset edits relations, so a pair cannot be entered twice on one page
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 class StatusForm(forms.Form):
@@ -319,6 +328,16 @@ class ClaimRelationAdmin(_BidiTextMixin, admin.ModelAdmin):
 
 class DocumentForm(forms.ModelForm):
     url = forms.URLField(required=False, max_length=2000, assume_scheme="https")
+    # the body is data: never stripped, and a browser's \r\n line ends are not an edit
+    body = forms.CharField(required=False, strip=False, widget=BidiTextarea(rows=14))
+
+    def clean_body(self) -> str:
+        value = self.cleaned_data["body"]
+        stored = self.instance.body if self.instance.pk else ""
+        if "\r" not in stored:
+            value = value.replace("\r\n", "\n")
+        return value
+
     reanchor = forms.BooleanField(
         required=False,
         label="Re-anchor quotes",
@@ -344,7 +363,12 @@ class DocumentForm(forms.ModelForm):
 
     def _post_clean(self) -> None:
         # with re-anchoring asked for, the body change is checked here, not refused by the model
-        if self.cleaned_data.get("reanchor") and self.instance.pk and "body" in self.changed_data:
+        if (
+            self.cleaned_data.get("reanchor")
+            and self.instance.pk
+            and "body" in self.cleaned_data
+            and "body" in self.changed_data
+        ):
             new_body = self.cleaned_data["body"]
             lost = [
                 a
@@ -383,10 +407,12 @@ class DocumentWithAttestationsAdmin(_CreatedByInlineMixin, DocumentAdmin):
         # quotes are anchored in a saved body: attestations are added once the document exists
         return super().get_inline_instances(request, obj) if obj is not None else []
 
-    def save_model(self, request, obj, form, change) -> None:
+    def save_related(self, request, form, formsets, change) -> None:
+        # inline edits are checked against the stored body, so the body is replaced after them
+        super().save_related(request, form, formsets, change)
         new_body = getattr(form, "_new_body", None)
-        super().save_model(request, obj, form, change)
         if new_body is not None:
+            obj = form.instance
             try:
                 moved = document_replace_body(document=obj, body=new_body)
             except ValidationError as error:  # checked in the form already; raced by another edit

@@ -277,3 +277,27 @@ def test_changelists_run_the_same_queries_for_one_row_a_page_as_for_a_hundred(
         return len(captured)
 
     assert queries(1) == queries(100)
+
+
+def test_a_browser_posting_crlf_line_ends_does_not_change_an_anchored_body(
+    db, editor_client, make_document, make_attestation
+):
+    body = "  سطر أول\nطالبان قطعت علاقاتها مع القاعدة\n"
+    document = make_document(body=body)
+    make_attestation(document=document)
+    data = {
+        "title": "عنوان جديد",
+        "url": "",
+        "kind": "news_article",
+        "language": "ar",
+        "published_precision": "",
+        "body": body.replace("\n", "\r\n"),
+        "attestations-TOTAL_FORMS": 0,
+        "attestations-INITIAL_FORMS": 0,
+    }
+
+    response = editor_client.post(f"/admin/documents/document/{document.pk}/change/", data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    document.refresh_from_db()
+    assert (document.title, document.body) == ("عنوان جديد", body)

@@ -1,0 +1,95 @@
+"""API clients: anonymous, by token for each role; a consumer who belongs to no role group."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from apps.claims.models import Attestation, Claim, ClaimRelation
+from apps.credibility.models import SourceRating
+from apps.documents.models import Document
+from apps.entities.models import Alias, Entity
+
+PASSWORD = "pw-for-tests-only"  # the password tests/conftest.py gives its users
+
+ROLE_FIXTURES = {"consumer": "consumer", "fact-checker": "fact_checker", "editor": "editor"}
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords_and_fresh_throttles(settings):
+    """Hash test passwords cheaply, and start each test with empty throttle counters."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # the throttles count requests in the local-memory cache, which outlives a test
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def consumer(db, django_user_model):
+    """An authenticated API consumer: in no group, with no permission; reads only."""
+    return django_user_model.objects.create_user(username="test-consumer", password=PASSWORD)
+
+
+@pytest.fixture
+def token_client(db) -> Callable[..., APIClient]:
+    """Make a client that sends `Authorization: Token …` with the token POST /api/v1/auth/token/ gave."""
+
+    def make(user) -> APIClient:
+        response = APIClient().post(
+            "/api/v1/auth/token/", {"username": user.username, "password": PASSWORD}, format="json"
+        )
+        assert response.status_code == 200, response.content
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def client_as(request, api_client, token_client) -> Callable[[str], APIClient]:
+    """Make the client of a role: "anonymous", "consumer", "fact-checker" or "editor" (by token)."""
+
+    def make(role: str) -> APIClient:
+        if role == "anonymous":
+            return api_client
+        return token_client(request.getfixturevalue(ROLE_FIXTURES[role]))
+
+    return make
+
+
+@pytest.fixture
+def consumer_client(client_as) -> APIClient:
+    return client_as("consumer")
+
+
+@pytest.fixture
+def fact_checker_client(client_as) -> APIClient:
+    return client_as("fact-checker")
+
+
+@pytest.fixture
+def editor_api_client(client_as) -> APIClient:
+    return client_as("editor")
+
+
+@pytest.fixture
+def row_counts(db) -> Callable[[], dict[str, int]]:
+    """Count the rows of every curated table, to show that a refused write wrote nothing."""
+
+    def count() -> dict[str, int]:
+        return {
+            model.__name__: model.objects.count()
+            for model in (Entity, Alias, Document, Claim, Attestation, ClaimRelation, SourceRating)
+        }
+
+    return count
