@@ -213,7 +213,6 @@ def test_a_reader_cannot_write_anything(row_counts, client_as, world, role, meth
 # --- writing: fact-checkers judge ---------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason=BUG_UPDATE_SEES_ITSELF)
 def test_a_fact_checker_sets_a_claim_s_status_and_its_note(fact_checker_client, world):
     response = fact_checker_client.patch(
         f"/api/v1/claims/{world.published.pk}/",
@@ -227,7 +226,6 @@ def test_a_fact_checker_sets_a_claim_s_status_and_its_note(fact_checker_client, 
     assert world.published.status_note == "The UN team found the ties intact."
 
 
-@pytest.mark.xfail(strict=True, reason=BUG_UPDATE_SEES_ITSELF)
 def test_a_fact_checker_may_not_change_a_claim_s_statement(fact_checker_client, world):
     response = fact_checker_client.patch(
         f"/api/v1/claims/{world.published.pk}/",
@@ -260,12 +258,6 @@ def test_a_fact_checker_relates_two_claims(fact_checker_client, fact_checker, wo
     assert relation.created_by == fact_checker
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=BUG_UPDATE_SEES_ITSELF
-    + "; then RelationSerializer.validate reads relation.from_claim of a partial PATCH: a 500 "
-    "(apps/api/v1/serializers.py:354)",
-)
 def test_a_fact_checker_annotates_a_relation(fact_checker_client, world):
     response = fact_checker_client.patch(
         f"/api/v1/relations/{world.contradiction.pk}/", {"note": "Reported in 002."}, format="json"
@@ -410,7 +402,6 @@ def test_an_editor_rates_a_source(editor_api_client, editor, make_entity):
     assert SourceRating.objects.get().rated_by == editor
 
 
-@pytest.mark.xfail(strict=True, reason=BUG_UPDATE_SEES_ITSELF)
 def test_an_editor_corrects_a_quote_s_stance(editor_api_client, world):
     response = editor_api_client.patch(
         f"/api/v1/attestations/{world.published_quote.pk}/", {"stance": "denies"}, format="json"

@@ -36,6 +36,8 @@ class ModelValidatedSerializer(serializers.ModelSerializer):
         m2m = {f.name for f in model._meta.many_to_many}
         instance = model(**{k: v for k, v in attrs.items() if k not in m2m})
         if self.instance is not None:
+            # an update: the row is itself, not a duplicate of itself, for the unique checks
+            instance._state.adding = False
             for field in model._meta.concrete_fields:
                 if field.attname not in attrs and field.name not in attrs:
                     setattr(instance, field.attname, getattr(self.instance, field.attname))
@@ -351,9 +353,10 @@ class RelationSerializer(ModelValidatedSerializer):
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
-        relation = ClaimRelation(**attrs)
-        relation.normalise()
-        attrs["from_claim"], attrs["to_claim"] = relation.from_claim, relation.to_claim
+        if "from_claim" in attrs and "to_claim" in attrs:
+            relation = ClaimRelation(**attrs)
+            relation.normalise()
+            attrs["from_claim"], attrs["to_claim"] = relation.from_claim, relation.to_claim
         return attrs
 
 
