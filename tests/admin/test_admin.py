@@ -48,6 +48,8 @@ def test_a_document_page_shows_the_body_right_to_left_with_its_attestations(seed
     html = editor_client.get(f"/admin/documents/document/{document.pk}/change/").content.decode()
 
     assert '<div dir="auto" class="ct-body">' in html
+    # the quote in the inline's own field, not only in the body shown above it
+    assert 'name="attestations-0-quote"' in html
     assert document.attestations.first().quote in html
 
 

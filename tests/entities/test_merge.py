@@ -3,7 +3,6 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from apps.claims.models import Attestation
 from apps.credibility.models import SourceRating
 from apps.documents.models import Document
 from apps.entities.models import Alias, Entity
@@ -54,22 +53,40 @@ def test_merging_keeps_the_duplicates_names_as_aliases(make_entity):
     assert sorted(kept.aliases.values_list("name", flat=True)) == ["Faeser", "ناني فايسر"]
 
 
-def test_merging_leaves_no_row_pointing_at_the_duplicate(make_entity, make_attestation):
+def _rows_pointing_at(entity: Entity) -> dict[str, int]:
+    """How many rows of each table that links to entities point at `entity`."""
+    counts = {}
+    for relation in Entity._meta.related_objects:
+        if relation.related_model is Alias:
+            continue
+        if relation.many_to_many:
+            target = relation.field.m2m_reverse_field_name()
+            rows = relation.through.objects.filter(**{f"{target}_id": entity.pk})
+        else:
+            rows = relation.related_model._base_manager.filter(**{f"{relation.field.name}_id": entity.pk})
+        counts[relation.get_accessor_name()] = rows.count()
+    return counts
+
+
+def test_merging_moves_every_link_of_every_kind_and_loses_none(
+    make_entity, make_document, make_claim, make_attestation
+):
     kept, dup = make_entity(name="Soufan Group"), make_entity(name="مجموعة صوفان")
-    make_attestation(speaker=dup)
+    document = make_document(outlet=dup)
+    document.authors.set([dup])
+    make_attestation(speaker=dup, origin_entity=dup, document=document)
+    make_claim().subjects.set([dup])
+    make_entity(name="Soufan analyst", kind="person", parent=dup)
+    SourceRating.objects.create(entity=dup, grade="B", rationale="usually reliable")
+    before_dup, before_kept = _rows_pointing_at(dup), _rows_pointing_at(kept)
     attestations_before = Attestation.objects.count()
+    assert all(before_dup.values()), f"give the duplicate a link of every kind: {before_dup}"
 
     entity_merge(keep=kept, duplicate=dup)
 
-    for relation in Entity._meta.related_objects:
-        if relation.many_to_many:
-            through = relation.through
-            target = relation.field.m2m_reverse_field_name()
-            assert not through.objects.filter(**{f"{target}_id": dup.pk}).exists()
-        else:
-            assert not relation.related_model._base_manager.filter(
-                **{f"{relation.field.name}_id": dup.pk}
-            ).exists()
+    after_kept = _rows_pointing_at(kept)
+    assert after_kept == {name: before_kept[name] + before_dup[name] for name in before_dup}
+    assert not any(_rows_pointing_at(dup).values())
     assert Attestation.objects.count() == attestations_before
 
 
