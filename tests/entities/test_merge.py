@@ -3,6 +3,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
+from apps.claims.models import Attestation
 from apps.credibility.models import SourceRating
 from apps.documents.models import Document
 from apps.entities.models import Alias, Entity
