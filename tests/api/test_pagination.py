@@ -8,7 +8,10 @@ from collections import Counter
 
 import pytest
 
-from apps.claims.models import Claim
+from apps.claims.models import Attestation, Claim, ClaimRelation
+from apps.credibility.models import SourceRating
+from apps.documents.models import Document
+from apps.entities.models import Entity
 
 
 def cursor(text: str) -> str:
@@ -97,12 +100,6 @@ def test_cursor_pages_are_ordered_newest_first_and_follow_filters(api_client, ma
     assert ids == [new.pk, old.pk]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: DRF's CursorPagination keys on `created` alone and falls back to an offset when rows "
-    "share a timestamp (all 90 seed claims do), so a new claim shifts the offset and a claim is served "
-    "twice (apps/api/v1/pagination.py:25)",
-)
 def test_a_claim_created_between_two_cursor_pages_neither_duplicates_nor_drops_one(seed, api_client):
     published = set(Claim.objects.published().values_list("pk", flat=True))
 
@@ -127,12 +124,6 @@ def test_cursor_pages_stay_stable_when_claims_have_distinct_timestamps(api_clien
     assert sorted(ids) == sorted(c.pk for c in claims)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: CursorPagination.get_ordering defers to the view's ordering filter, so document "
-    "cursors key on the nullable `published` and an undated document's position 'None' is a 500 "
-    "(apps/api/v1/pagination.py:25)",
-)
 def test_cursor_pages_pull_every_document_once_undated_ones_included(api_client, make_document):
     documents = [
         make_document(title="dated", published=datetime.date(2021, 6, 5)),
@@ -145,20 +136,72 @@ def test_cursor_pages_pull_every_document_once_undated_ones_included(api_client,
     assert sorted(ids) == sorted(d.pk for d in documents)
 
 
+def test_previous_links_walk_back_through_the_same_pages(seed, api_client):
+    forward, url = [], "/api/v1/claims/?cursor=&page_size=25"
+    while url is not None:
+        body = api_client.get(url).json()
+        forward.append([row["id"] for row in body["results"]])
+        last, url = body, body["next"]
+    backward, url = [], last["previous"]
+    while url is not None:
+        body = api_client.get(url).json()
+        backward.append([row["id"] for row in body["results"]])
+        url = body["previous"]
+
+    assert [len(page) for page in forward] == [25, 25, 25, 12]
+    assert backward == forward[-2::-1]
+
+
+def test_the_first_cursor_page_has_no_previous_and_the_last_no_next(api_client, make_claim):
+    make_claim("one")
+
+    body = api_client.get("/api/v1/claims/?cursor=").json()
+
+    assert (body["previous"], body["next"], len(body["results"])) == (None, None, 1)
+
+
+@pytest.mark.parametrize(
+    ("resource", "model"),
+    [
+        ("entities", Entity),
+        ("documents", Document),
+        ("attestations", Attestation),
+        ("relations", ClaimRelation),
+    ],
+)
+def test_every_seed_resource_can_be_pulled_whole_with_cursors(seed, editor_api_client, resource, model):
+    ids = pull(editor_api_client, f"/api/v1/{resource}/?cursor=&page_size=7")
+
+    assert len(ids) == len(set(ids)) == model.objects.count() > 0
+
+
+def test_source_ratings_cursor_pages_follow_the_order_they_were_added_in(api_client, make_entity):
+    entity = make_entity()
+    ratings = [
+        SourceRating.objects.create(entity=entity, grade=grade, rationale="record", rated_at=when)
+        for grade, when in [
+            ("B", datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)),
+            ("C", datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)),
+            ("A", datetime.datetime(2022, 1, 1, tzinfo=datetime.UTC)),
+        ]
+    ]
+
+    ids = pull(api_client, "/api/v1/source-ratings/?cursor=&page_size=1")
+
+    assert ids == [r.pk for r in reversed(ratings)]
+
+
 @pytest.mark.parametrize(
     "tampered",
     [
         "not-a-cursor",
         cursor("o=-5"),
         cursor("r=sideways"),
-        pytest.param(
-            cursor("p=yesterday"),
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="BUG: a position that is not a timestamp reaches the queryset filter and "
-                "Django's ValidationError is a 500 (apps/api/v1/pagination.py:52)",
-            ),
-        ),
+        cursor("p=yesterday"),
+        cursor('p=["2024-01-01T00:00:00Z"]'),
+        cursor('p=["2024-01-01T00:00:00Z", "x"]'),
+        cursor("p=[null, 1]"),
+        cursor('p={"a": 1}'),
     ],
 )
 def test_a_tampered_cursor_is_a_404(api_client, make_claim, tampered):

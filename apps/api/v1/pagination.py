@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import CursorPagination, PageNumberPagination
+import json
+import operator
+from functools import reduce
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Q
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.pagination import Cursor, CursorPagination, PageNumberPagination
 
 MAX_PAGE_SIZE = 200
 
@@ -22,14 +28,94 @@ class PagePagination(PageNumberPagination):
         return int(raw)
 
 
-class CreatedCursorPagination(CursorPagination):
-    """Stable while rows are added: ordered on the indexed (-created, -id)."""
+class KeysetCursorPagination(CursorPagination):
+    """Cursor pages keyed on a unique `(-created, -id)`: stable while rows are added, ties included.
+
+    DRF's CursorPagination keys on its first ordering field alone and breaks ties with an offset,
+    which shifts when a row is added inside a tie (all the seed claims share one `created`).
+    Here the position is the whole key of the last row, so no offset is ever needed. A view may
+    key on other fields with `cursor_ordering`, as long as the last one is unique.
+    """
 
     ordering = ("-created", "-id")
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
     get_page_size = PagePagination.get_page_size
+
+    def get_ordering(self, request, queryset, view) -> tuple[str, ...]:
+        # the cursor's own key, whatever the view's default ordering (a nullable date cannot be one)
+        return tuple(getattr(view, "cursor_ordering", self.ordering))
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        self.page_size = self.get_page_size(request)
+        self.base_url = request.build_absolute_uri()
+        self.ordering = self.get_ordering(request, queryset, view)
+        self.cursor = self.decode_cursor(request)
+        reverse = bool(self.cursor and self.cursor.reverse)
+        position = self._decode_position(queryset.model, self.cursor.position if self.cursor else None)
+
+        ordering = self.ordering
+        if reverse:
+            ordering = tuple(name[1:] if name.startswith("-") else f"-{name}" for name in ordering)
+        queryset = queryset.order_by(*ordering)
+        if position is not None:
+            queryset = queryset.filter(self._after(ordering, position))
+
+        rows = list(queryset[: self.page_size + 1])
+        self.page = rows[: self.page_size]
+        more = len(rows) > self.page_size
+        if reverse:
+            self.page.reverse()
+        # a position means a row on the other side of it: the one the cursor was made from
+        self.has_next = position is not None if reverse else more
+        self.has_previous = more if reverse else position is not None
+        self.display_page_controls = self.has_next or self.has_previous
+        return self.page
+
+    def get_next_link(self) -> str | None:
+        if not self.has_next or not self.page:
+            return None
+        return self.encode_cursor(Cursor(offset=0, reverse=False, position=self._position(self.page[-1])))
+
+    def get_previous_link(self) -> str | None:
+        if not self.has_previous or not self.page:
+            return None
+        return self.encode_cursor(Cursor(offset=0, reverse=True, position=self._position(self.page[0])))
+
+    def _fields(self) -> list[str]:
+        return [name.lstrip("-") for name in self.ordering]
+
+    def _position(self, instance) -> str:
+        meta = type(instance)._meta
+        return json.dumps([meta.get_field(name).value_to_string(instance) for name in self._fields()])
+
+    def _decode_position(self, model, raw: str | None) -> list | None:
+        """The key a cursor points at, or a 404 for anything a cursor of ours could not hold."""
+        if raw is None:
+            return None
+        fields = [model._meta.get_field(name) for name in self._fields()]
+        try:
+            values = json.loads(raw)
+            if not isinstance(values, list) or len(values) != len(fields):
+                raise ValueError(raw)
+            values = [field.to_python(value) for field, value in zip(fields, values, strict=True)]
+        except (ValueError, TypeError, DjangoValidationError) as error:
+            raise NotFound(self.invalid_cursor_message) from error
+        if any(value is None for value in values):
+            raise NotFound(self.invalid_cursor_message)
+        return values
+
+    @staticmethod
+    def _after(ordering: tuple[str, ...], values: list) -> Q:
+        """Rows strictly after `values` in `ordering`: (a, b) < (x, y) spelled out as a keyset."""
+        branches = []
+        for i, name in enumerate(ordering):
+            lookup = "lt" if name.startswith("-") else "gt"
+            equal_before = {o.lstrip("-"): v for o, v in zip(ordering[:i], values[:i], strict=True)}
+            branches.append(Q(**equal_before, **{f"{name.lstrip('-')}__{lookup}": values[i]}))
+        return reduce(operator.or_, branches)
 
 
 class HybridPagination:
@@ -39,7 +125,7 @@ class HybridPagination:
 
     def __init__(self) -> None:
         self.page = PagePagination()
-        self.cursor = CreatedCursorPagination()
+        self.cursor = KeysetCursorPagination()
         self.active = self.page
 
     def paginate_queryset(self, queryset, request, view=None):

@@ -11,7 +11,6 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from apps.api.v1 import filters, serializers
-from apps.api.v1.pagination import PagePagination
 from apps.api.v1.permissions import RolePermission, is_editor
 from apps.claims.models import Attestation, Claim, ClaimRelation
 from apps.claims.selectors import claim_conflicts
@@ -188,7 +187,8 @@ class SourceRatingViewSet(
 
     serializer_class = serializers.SourceRatingSerializer
     permission_classes = [RolePermission]
-    pagination_class = PagePagination
+    # ratings can be back-dated, so cursors key on the order they were added in
+    cursor_ordering = ("-id",)
     filterset_fields = ["entity", "grade"]
     ordering_fields = ["rated_at", "grade", "id"]
     ordering = ["-rated_at", "-id"]
