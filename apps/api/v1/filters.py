@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import django_filters as filters
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
@@ -40,6 +40,24 @@ class IdFilter(filters.ModelChoiceFilter):
     """One id."""
 
 
+@extend_schema_field(OpenApiTypes.BOOL)
+class StrictBooleanFilter(filters.TypedChoiceFilter):
+    """`true`/`false` (or 1/0); django-filter's BooleanFilter reads anything else as "not given"."""
+
+    TRUE, FALSE = ("true", "1"), ("false", "0")
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("choices", [(v, v) for v in (*self.TRUE, *self.FALSE)])
+        kwargs.setdefault("coerce", lambda value: value.lower() in self.TRUE)
+        super().__init__(*args, **kwargs)
+
+
+def visible_claims(request) -> QuerySet[Claim]:
+    """The claims this request's user may see: a draft's id answers like an unknown one."""
+    user = getattr(request, "user", None)
+    return Claim.objects.visible_to(user) if user is not None else Claim.objects.published()
+
+
 class ClaimFilter(filters.FilterSet):
     subject = filters.ModelMultipleChoiceFilter(field_name="subjects", queryset=Entity.objects.all())
     speaker = IdsFilter(
@@ -67,8 +85,8 @@ class ClaimFilter(filters.FilterSet):
     reported_before = filters.DateFilter(
         method="filter_attested", label="Attested in a document published on or before"
     )
-    has_conflicts = filters.BooleanFilter(
-        method="filter_has_conflicts", label="Contradicted by another claim"
+    has_conflicts = StrictBooleanFilter(
+        method="filter_has_conflicts", label="Contradicted by another claim you can see"
     )
 
     _attested_lookups = {
@@ -94,10 +112,11 @@ class ClaimFilter(filters.FilterSet):
         return queryset.filter(Exists(matching))
 
     def filter_has_conflicts(self, queryset, name, value):
-        if value is None:
-            return queryset
+        # a contradiction by a draft is not there for a reader who cannot see the draft
+        visible = visible_claims(self.request)
         contradicts = ClaimRelation.objects.filter(kind=ClaimRelation.Kind.CONTRADICTS).filter(
-            Q(from_claim=OuterRef("pk")) | Q(to_claim=OuterRef("pk"))
+            Q(from_claim=OuterRef("pk"), to_claim__in=visible)
+            | Q(to_claim=OuterRef("pk"), from_claim__in=visible)
         )
         return queryset.filter(Exists(contradicts)) if value else queryset.exclude(Exists(contradicts))
 
@@ -128,7 +147,7 @@ class DocumentFilter(filters.FilterSet):
 
 
 class AttestationFilter(filters.FilterSet):
-    claim = filters.ModelMultipleChoiceFilter(queryset=Claim.objects.all())
+    claim = filters.ModelMultipleChoiceFilter(queryset=visible_claims)
     document = filters.ModelMultipleChoiceFilter(queryset=Document.objects.all())
     speaker = filters.ModelMultipleChoiceFilter(queryset=Entity.objects.all())
     stance = filters.ChoiceFilter(choices=Attestation.Stance.choices)
@@ -140,7 +159,9 @@ class AttestationFilter(filters.FilterSet):
 
 class RelationFilter(filters.FilterSet):
     kind = filters.MultipleChoiceFilter(choices=ClaimRelation.Kind.choices)
-    claim = IdFilter(queryset=Claim.objects.all(), method="filter_claim", label="Either side")
+    claim = IdFilter(queryset=visible_claims, method="filter_claim", label="Either side")
+    from_claim = IdFilter(queryset=visible_claims)
+    to_claim = IdFilter(queryset=visible_claims)
 
     class Meta:
         model = ClaimRelation

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, ProtectedError, Q, RestrictedError
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.response import Response
 
 from apps.api.v1 import filters, serializers
@@ -20,6 +22,12 @@ from apps.documents.models import Document
 from apps.entities.models import Alias, Entity
 
 
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state of the resource."
+    default_code = "conflict"
+
+
 class _ReadWriteSerializers:
     read_serializer_class = None
     write_serializer_class = None
@@ -28,6 +36,19 @@ class _ReadWriteSerializers:
         if self.request is not None and self.request.method not in ("GET", "HEAD", "OPTIONS"):
             return self.write_serializer_class
         return self.read_serializer_class
+
+    def perform_destroy(self, instance):
+        """Delete, or a 409 naming what still refers to the row (the database protects it)."""
+        try:
+            with transaction.atomic():
+                instance.delete()
+        except (ProtectedError, RestrictedError) as error:
+            blocking = Counter(type(row)._meta.verbose_name_plural for row in error.protected_objects)
+            listed = ", ".join(f"{count} {name}" for name, count in sorted(blocking.items()))
+            raise Conflict(
+                f"This {instance._meta.verbose_name} cannot be deleted while {listed} refer to it; "
+                "delete or move those first (duplicate entities are merged in the admin)."
+            ) from error
 
 
 class EntityViewSet(_ReadWriteSerializers, viewsets.ModelViewSet):
@@ -121,6 +142,15 @@ class ClaimViewSet(_ReadWriteSerializers, viewsets.ModelViewSet):
             claim = serializer.save()
             claims_changed.send(sender=Claim, claim_ids=[claim.pk])
 
+    def perform_destroy(self, instance):
+        # the claims it was related to lose a relation: their credibility may move
+        related = ClaimRelation.objects.filter(Q(from_claim=instance) | Q(to_claim=instance))
+        with transaction.atomic():
+            neighbours = {pk for pair in related.values_list("from_claim", "to_claim") for pk in pair}
+            neighbours.discard(instance.pk)
+            super().perform_destroy(instance)
+            claims_changed.send(sender=Claim, claim_ids=sorted(neighbours))
+
     @extend_schema(responses=serializers.ClaimReadSerializer(many=True))
     @action(detail=True, methods=["get"])
     def conflicts(self, request, pk=None):
@@ -153,6 +183,11 @@ class AttestationViewSet(_ReadWriteSerializers, viewsets.ModelViewSet):
     def perform_update(self, serializer):
         self.perform_create(serializer)
 
+    def perform_destroy(self, instance):
+        with transaction.atomic():
+            instance.delete()
+            claims_changed.send(sender=Attestation, claim_ids=[instance.claim_id])
+
 
 class RelationViewSet(_ReadWriteSerializers, viewsets.ModelViewSet):
     read_serializer_class = serializers.RelationSerializer
@@ -178,6 +213,13 @@ class RelationViewSet(_ReadWriteSerializers, viewsets.ModelViewSet):
             )
 
     perform_update = perform_create
+
+    def perform_destroy(self, instance):
+        with transaction.atomic():
+            instance.delete()
+            claims_changed.send(
+                sender=ClaimRelation, claim_ids=[instance.from_claim_id, instance.to_claim_id]
+            )
 
 
 class SourceRatingViewSet(
