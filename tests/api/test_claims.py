@@ -223,6 +223,29 @@ def test_a_claim_filter_returns_exactly_the_matching_published_claims(api_client
     assert result_ids(response) == {getattr(corpus, name).pk for name in expected}
 
 
+def test_a_reporting_window_needs_one_document_inside_it(
+    api_client, make_claim, make_document, make_attestation
+):
+    claim = make_claim("Reported in 2020 and in 2022, never in 2021.")
+    for year in (2020, 2022):
+        make_attestation(claim=claim, document=make_document(published=datetime.date(year, 6, 1)))
+
+    inside = api_client.get("/api/v1/claims/?reported_after=2020-01-01&reported_before=2020-12-31")
+    between = api_client.get("/api/v1/claims/?reported_after=2021-01-01&reported_before=2021-12-31")
+
+    assert result_ids(inside) == {claim.pk}
+    assert result_ids(between) == set()
+
+
+def test_a_reporting_window_that_ends_before_it_starts_is_a_400(api_client, make_claim):
+    make_claim()
+
+    response = api_client.get("/api/v1/claims/?reported_after=2022-01-01&reported_before=2021-01-01")
+
+    assert response.status_code == 400
+    assert "reported_before" in response.json()
+
+
 def test_the_publication_filter_finds_drafts_for_an_editor(editor_api_client, corpus):
     response = editor_api_client.get("/api/v1/claims/?publication=draft")
 

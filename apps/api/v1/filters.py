@@ -80,10 +80,10 @@ class ClaimFilter(filters.FilterSet):
         label="Has an attestation with this stance",
     )
     reported_after = filters.DateFilter(
-        method="filter_attested", label="Attested in a document published on or after"
+        method="filter_reported", label="Attested in a document published on or after"
     )
     reported_before = filters.DateFilter(
-        method="filter_attested", label="Attested in a document published on or before"
+        method="filter_reported", label="Attested in a document published on or before"
     )
     has_conflicts = StrictBooleanFilter(
         method="filter_has_conflicts", label="Contradicted by another claim you can see"
@@ -94,8 +94,6 @@ class ClaimFilter(filters.FilterSet):
         "outlet": "document__outlet__in",
         "document": "document__in",
         "stance": "stance",
-        "reported_after": "document__published__gte",
-        "reported_before": "document__published__lte",
     }
 
     class Meta:
@@ -109,6 +107,20 @@ class ClaimFilter(filters.FilterSet):
             return queryset
         # EXISTS keeps one row per claim, whatever the number of matching attestations
         matching = Attestation.objects.filter(claim=OuterRef("pk"), **{self._attested_lookups[name]: value})
+        return queryset.filter(Exists(matching))
+
+    def filter_reported(self, queryset, name, value):
+        # both bounds hold for one document: reported within a window, not once before and once after
+        after = self.form.cleaned_data.get("reported_after")
+        before = self.form.cleaned_data.get("reported_before")
+        if name == "reported_before" and after is not None:
+            return queryset  # the window was applied with reported_after
+        if after is not None and before is not None and after > before:
+            raise ValidationError({"reported_before": ["Must not be earlier than reported_after."]})
+        window = {"document__published__gte": after, "document__published__lte": before}
+        matching = Attestation.objects.filter(
+            claim=OuterRef("pk"), **{lookup: day for lookup, day in window.items() if day is not None}
+        )
         return queryset.filter(Exists(matching))
 
     def filter_has_conflicts(self, queryset, name, value):

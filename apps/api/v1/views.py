@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from django.db import transaction
-from django.db.models import Prefetch, ProtectedError, Q, RestrictedError
+from django.db.models import Prefetch, ProtectedError, Q, QuerySet, RestrictedError
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -96,7 +96,13 @@ class ClaimViewSet(_ReadWriteSerializers, viewsets.ModelViewSet):
 
     def get_queryset(self):
         visible = _visible_claims(self.request.user)
-        return visible.prefetch_related(
+        if self.action == "conflicts":
+            return visible  # the claim itself only needs to exist for this user; its conflicts are read below
+        return self._with_inline_fields(visible)
+
+    def _with_inline_fields(self, claims: QuerySet[Claim]) -> QuerySet[Claim]:
+        visible = _visible_claims(self.request.user)
+        return claims.prefetch_related(
             # subjects are listed by id, name and kind
             "subjects",
             # attestations are rendered inline, each with its document, outlet, speaker and origins
@@ -156,7 +162,8 @@ class ClaimViewSet(_ReadWriteSerializers, viewsets.ModelViewSet):
     def conflicts(self, request, pk=None):
         """The claims that contradict this one, each with its attestations."""
         claim = self.get_object()
-        others = self.get_queryset().filter(pk__in=claim_conflicts(claim=claim).values("pk")).order_by("id")
+        conflicting = claim_conflicts(claim=claim, user=request.user).values("pk")
+        others = self._with_inline_fields(Claim.objects.filter(pk__in=conflicting)).order_by("id")
         return Response(serializers.ClaimReadSerializer(others, many=True, context={"request": request}).data)
 
 
