@@ -108,9 +108,11 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=5000)
 
 REST_FRAMEWORK = {
+    # Token first: an anonymous write is then a 401 with `WWW-Authenticate: Token`, which tells a
+    # script what to send; the browsable API still logs in with the session.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["apps.api.v1.permissions.RolePermission"],
     "DEFAULT_FILTER_BACKENDS": [

@@ -197,7 +197,10 @@ def test_a_reader_cannot_write_anything(row_counts, client_as, world, role, meth
 
     response = getattr(client_as(role), method)(_fill(url, world), _fill(payload, world), format="json")
 
-    assert response.status_code in (401, 403)
+    # anonymous: who are you (401, and how to say it); consumer: not allowed (403)
+    assert response.status_code == {"anonymous": 401, "consumer": 403}[role]
+    if role == "anonymous":
+        assert response.headers["WWW-Authenticate"] == "Token"
     assert row_counts() == before
     world.published.refresh_from_db()
     assert world.published.status == Claim.Status.UNREVIEWED
