@@ -10,6 +10,7 @@ from django.core.management import call_command
 
 from apps.accounts.roles import EDITOR, FACT_CHECKER
 from apps.claims.models import Attestation, Claim
+from apps.credibility.services import credibility_recompute
 from apps.documents.models import Document
 from apps.entities.models import Entity
 
@@ -87,3 +88,4 @@ def editor_client(client, editor):
 def seed(db):
     """The curated seed corpus: five Arabic articles, their claims, quotes and conflicts."""
     call_command("loaddata", str(SEED_FIXTURE), verbosity=0)
+    credibility_recompute()  # as `manage.py seed` does: the fixture holds no computed grades

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -22,6 +24,17 @@ class ClaimQuerySet(models.QuerySet):
     def visible_to(self, user) -> ClaimQuerySet:
         """Drafts exist only for those who may see them."""
         return self if user.has_perm("claims.view_draft") else self.published()
+
+
+class Credibility(models.IntegerChoices):
+    """The Admiralty (NATO STANAG 2511) information scale: how credible the claim itself is."""
+
+    CONFIRMED = 1, "1 — confirmed by independent sources"
+    PROBABLY_TRUE = 2, "2 — probably true"
+    POSSIBLY_TRUE = 3, "3 — possibly true"
+    DOUBTFUL = 4, "4 — doubtful"
+    IMPROBABLE = 5, "5 — improbable"
+    CANNOT_BE_JUDGED = 6, "6 — truth cannot be judged"
 
 
 class Claim(CreatedByModel):
@@ -47,6 +60,16 @@ class Claim(CreatedByModel):
     status_note = models.TextField(blank=True, help_text="Why the status is what it is.")
     publication = models.CharField(max_length=16, choices=Publication, default=Publication.DRAFT)
 
+    # Computed by apps.credibility whenever an input changes, never edited and never computed on a read.
+    credibility = models.PositiveSmallIntegerField(
+        choices=Credibility, default=Credibility.CANNOT_BE_JUDGED, editable=False
+    )
+    credibility_explanation = models.JSONField(default=dict, blank=True, editable=False)
+    # every entity the grade rests on (speakers, origins, roots): a new rating or a merge finds its claims
+    credibility_sources = ArrayField(models.IntegerField(), default=list, blank=True, editable=False)
+    # the speakers and roots that affirm it: their track records count it
+    credibility_affirmers = ArrayField(models.IntegerField(), default=list, blank=True, editable=False)
+
     objects = ClaimQuerySet.as_manager()
 
     class Meta:
@@ -59,9 +82,17 @@ class Claim(CreatedByModel):
             models.Index(fields=["status", "-created"], name="claim_status_created"),
             models.Index(fields=["publication", "-created"], name="claim_publication_created"),
             models.Index(fields=["language"], name="claim_language"),
+            # filters and ordering on the computed grade
+            models.Index(fields=["credibility", "-created"], name="claim_credibility_created"),
+            # `sources @> {entity}`: the claims a rating or merge touches; `affirmers @> …`: track records
+            GinIndex(fields=["credibility_sources"], name="claim_credibility_sources"),
+            GinIndex(fields=["credibility_affirmers"], name="claim_credibility_affirmers"),
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(statement=""), name="claim_statement_not_empty"),
+            models.CheckConstraint(
+                condition=Q(credibility__gte=1, credibility__lte=6), name="claim_credibility_in_range"
+            ),
             models.CheckConstraint(
                 condition=Q(point_in_time__isnull=True, point_in_time_precision="")
                 | Q(point_in_time__isnull=False) & ~Q(point_in_time_precision=""),

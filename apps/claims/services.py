@@ -44,6 +44,8 @@ def claims_set_publication(*, claims: Iterable[Claim] | None = None, claim_ids=N
     changed = Claim.objects.filter(pk__in=ids).exclude(publication=publication)
     changed_ids = list(changed.values_list("pk", flat=True))
     Claim.objects.filter(pk__in=changed_ids).update(publication=publication)
+    # a draft's contradictions are not weighed: publishing or unpublishing moves its neighbours
+    claims_changed.send(sender=Claim, claim_ids=changed_ids)
     return len(changed_ids)
 
 

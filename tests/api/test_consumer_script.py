@@ -12,7 +12,9 @@ from tests.conftest import ROOT
 
 
 def load_example():
-    spec = importlib.util.spec_from_file_location("pull_claims", ROOT / "docs" / "examples" / "pull_claims.py")
+    spec = importlib.util.spec_from_file_location(
+        "pull_claims", ROOT / "docs" / "examples" / "pull_claims.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

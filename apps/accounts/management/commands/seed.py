@@ -12,6 +12,7 @@ from django.db import transaction
 from apps.accounts.roles import roles_ensure
 from apps.accounts.services import demo_editor_ensure
 from apps.claims.models import Claim
+from apps.credibility.services import credibility_recompute
 from apps.documents.models import Document
 from apps.entities.models import Entity
 
@@ -31,6 +32,8 @@ class Command(BaseCommand):
                 self.stdout.write("The database already holds data: the seed fixture is not loaded again.")
             else:
                 call_command("loaddata", str(SEED_FIXTURE), verbosity=0)
+                # the fixture holds what editors curated; the grades are computed from it
+                credibility_recompute()
                 self.stdout.write(
                     self.style.SUCCESS(
                         f"Loaded the seed corpus: {Document.objects.count()} documents, "

@@ -1,0 +1,218 @@
+"""The credibility rule, step for step as docs/credibility.md writes it; pure, no database.
+
+A claim's grade on the Admiralty information scale comes from three steps, in this order:
+
+1. **Evidence**: its independent affirming and denying roots and their reliability (E1–E6).
+2. **Conflicts**: the published claims that contradict it, weighed by their standing (C1–C4).
+3. **Editorial status**: an editor's verdict has the last word (S1–S5).
+
+A claim's *standing* is steps 1 and 3 without step 2; conflicts are weighed standing against
+standing, so two claims that contradict each other are judged by the same numbers and no claim's
+grade depends on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from apps.claims.models import Claim, Credibility
+
+# Roots rated D or E are listed but not counted; an unrated root counts, graded F ("cannot be judged").
+NOT_COUNTED = frozenset("DE")
+# Roots that can confirm: rated A, B or C.
+CONFIRMING = frozenset("ABC")
+# A lone root that makes a claim probably true: rated A or B.
+STRONG = frozenset("AB")
+UNRATED = "F"
+
+LABELS = {
+    Credibility.CONFIRMED: "confirmed by independent sources",
+    Credibility.PROBABLY_TRUE: "probably true",
+    Credibility.POSSIBLY_TRUE: "possibly true",
+    Credibility.DOUBTFUL: "doubtful",
+    Credibility.IMPROBABLE: "improbable",
+    Credibility.CANNOT_BE_JUDGED: "truth cannot be judged",
+}
+
+
+@dataclass(frozen=True)
+class Root:
+    """Where a report ultimately comes from: an entity, or a document with no known issuer."""
+
+    kind: str  # "entity" or "document"
+    id: int
+    name: str
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.kind, self.id)
+
+
+@dataclass
+class RootEvidence:
+    """One independent root and the attestations (of one stance) that lead back to it."""
+
+    root: Root
+    grade: str = UNRATED  # the root's current reliability, A–F; F when unrated or a document
+    rated: bool = False
+    attestation_ids: list[int] = field(default_factory=list)
+    document_ids: list[int] = field(default_factory=list)
+
+    @property
+    def counted(self) -> bool:
+        return self.grade not in NOT_COUNTED
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A published claim that contradicts this one, with its standing grade."""
+
+    claim_id: int
+    statement: str
+    standing: int
+
+
+@dataclass
+class Assessment:
+    grade: int
+    reasons: list[str]
+    conflicts: list[dict]
+
+
+def _best(evidence: Sequence[RootEvidence]) -> str | None:
+    grades = [e.grade for e in evidence if e.counted]
+    return min(grades) if grades else None
+
+
+def _names(evidence: Sequence[RootEvidence]) -> str:
+    return ", ".join(f"{e.root.name} ({e.grade if e.rated else 'unrated'})" for e in evidence)
+
+
+def evidence_grade(
+    affirming: Sequence[RootEvidence], denying: Sequence[RootEvidence]
+) -> tuple[int, list[str]]:
+    """Step 1: the grade the independent roots alone support, with the reasons (E1–E7)."""
+    reasons = []
+    ignored = [e for e in (*affirming, *denying) if not e.counted]
+    if ignored:
+        reasons.append(f"Not counted, rated D or E: {_names(ignored)}.")
+    pro = [e for e in affirming if e.counted]
+    con = [e for e in denying if e.counted]
+    a, d = len(pro), len(con)
+
+    if a == 0 and d == 0:
+        return Credibility.CANNOT_BE_JUDGED, [
+            *reasons,
+            "E1: no counted independent source affirms or denies it.",
+        ]
+    if d > a or (d == a and _best(con) < _best(pro)):
+        why = (
+            f"{d} deny it, {a} affirm" if d > a else f"as many deny as affirm ({a}), the deniers better rated"
+        )
+        return Credibility.IMPROBABLE, [*reasons, f"E2: independent sources: {why}. Denying: {_names(con)}."]
+    if d == a:
+        return Credibility.DOUBTFUL, [
+            *reasons,
+            f"E3: as many independent sources deny it ({_names(con)}) as affirm it ({_names(pro)}).",
+        ]
+
+    confirming = [e for e in pro if e.rated and e.grade in CONFIRMING]
+    if len(confirming) >= 2:
+        grade, why = Credibility.CONFIRMED, f"E4: {len(confirming)} independent sources rated A–C affirm it"
+    elif a >= 2:
+        grade, why = (
+            Credibility.PROBABLY_TRUE,
+            f"E5: {a} independent sources affirm it, fewer than two rated A–C",
+        )
+    elif pro[0].rated and pro[0].grade in STRONG:
+        grade, why = Credibility.PROBABLY_TRUE, f"E5: one independent source affirms it, rated {pro[0].grade}"
+    else:
+        grade, why = Credibility.POSSIBLY_TRUE, "E6: one independent source affirms it"
+    reasons.append(f"{why}: {_names(pro)}.")
+    if d:
+        grade += 1
+        reasons.append(f"E7: fewer deny it ({_names(con)}): one step down, to {LABELS[grade]}.")
+    return grade, reasons
+
+
+def status_grade(grade: int, status: str) -> tuple[int, str | None]:
+    """Step 3: the editor's verdict has the last word."""
+    if status == Claim.Status.REFUTED:
+        return Credibility.IMPROBABLE, "S1: an editor has refuted it."
+    if status == Claim.Status.UNVERIFIABLE:
+        return Credibility.CANNOT_BE_JUDGED, "S2: an editor has found it unverifiable."
+    if status == Claim.Status.CORROBORATED and grade > Credibility.PROBABLY_TRUE:
+        return Credibility.PROBABLY_TRUE, "S3: an editor has corroborated it: at least probably true."
+    if status == Claim.Status.DISPUTED and grade < Credibility.DOUBTFUL:
+        return Credibility.DOUBTFUL, "S4: an editor has marked it disputed: doubtful at best."
+    return grade, None  # S5: unreviewed, or a verdict the evidence already agrees with
+
+
+def standing_grade(affirming: Sequence[RootEvidence], denying: Sequence[RootEvidence], status: str) -> int:
+    """Steps 1 and 3: what a contradicting claim is weighed against."""
+    grade, _ = evidence_grade(affirming, denying)
+    return status_grade(grade, status)[0]
+
+
+def conflict_grade(
+    grade: int, standing: int, conflicts: Sequence[Conflict]
+) -> tuple[int, list[str], list[dict]]:
+    """Step 2: a better or equally supported contradicting claim makes this one doubtful or improbable."""
+    reasons, weighed = [], []
+    worst = grade
+    for conflict in sorted(conflicts, key=lambda c: (c.standing, c.claim_id)):
+        if conflict.standing < standing and conflict.standing <= Credibility.POSSIBLY_TRUE:
+            floor = (
+                Credibility.IMPROBABLE
+                if conflict.standing <= Credibility.PROBABLY_TRUE
+                else Credibility.DOUBTFUL
+            )
+            verdict = "better supported"
+            reasons.append(
+                f"C2: contradicted by #{conflict.claim_id}, better supported ({LABELS[conflict.standing]}): "
+                f"{LABELS[floor]} at best."
+            )
+        elif conflict.standing == standing and conflict.standing <= Credibility.POSSIBLY_TRUE:
+            floor, verdict = Credibility.DOUBTFUL, "equally supported"
+            reasons.append(
+                f"C3: contradicted by #{conflict.claim_id}, equally supported "
+                f"({LABELS[conflict.standing]}): doubtful."
+            )
+        else:
+            floor, verdict = grade, "less supported"
+            reasons.append(
+                f"C4: contradicted by #{conflict.claim_id}, less well supported "
+                f"({LABELS[conflict.standing]}): not held against it."
+            )
+        worst = max(worst, floor)
+        weighed.append(
+            {
+                "claim": conflict.claim_id,
+                "statement": conflict.statement,
+                "grade": conflict.standing,
+                "weighed": verdict,
+            }
+        )
+    return worst, reasons, weighed
+
+
+def assess(
+    *,
+    affirming: Sequence[RootEvidence],
+    denying: Sequence[RootEvidence],
+    status: str,
+    conflicts: Sequence[Conflict],
+) -> Assessment:
+    """The three steps: evidence, then conflicts, then the editor's verdict."""
+    grade, reasons = evidence_grade(affirming, denying)
+    standing = status_grade(grade, status)[0]
+    if conflicts:
+        grade, conflict_reasons, weighed = conflict_grade(grade, standing, conflicts)
+        reasons += conflict_reasons
+    else:
+        weighed = []  # C1: nothing published contradicts it
+    grade, verdict = status_grade(grade, status)
+    if verdict:
+        reasons.append(verdict)
+    return Assessment(grade=grade, reasons=reasons, conflicts=weighed)

@@ -1,0 +1,193 @@
+"""Writes of the credibility room: stored claim grades, and ratings that move them."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Prefetch, Q
+
+from apps.claims.models import Attestation, Claim, ClaimRelation
+from apps.credibility.models import SourceRating
+from apps.credibility.roots import attestation_root
+from apps.credibility.rules import LABELS, Conflict, RootEvidence, assess, standing_grade
+from apps.entities.models import Entity
+
+
+@dataclass(frozen=True)
+class GradeChange:
+    claim_id: int
+    old: int
+    new: int
+
+
+@dataclass
+class _Evidence:
+    affirming: list[RootEvidence]
+    denying: list[RootEvidence]
+    attestation_count: int
+    sources: list[int]
+    affirmers: list[int]
+
+
+def _contradicting(claim_ids: set[int] | None) -> dict[int, set[int]]:
+    """Claim id → the ids of the claims it contradicts (either way round), for these claims or all."""
+    relations = ClaimRelation.objects.filter(kind=ClaimRelation.Kind.CONTRADICTS)
+    if claim_ids is not None:
+        relations = relations.filter(Q(from_claim__in=claim_ids) | Q(to_claim__in=claim_ids))
+    pairs: dict[int, set[int]] = defaultdict(set)
+    for one, other in relations.values_list("from_claim", "to_claim"):
+        pairs[one].add(other)
+        pairs[other].add(one)
+    return pairs
+
+
+def _evidence(claim_ids: set[int] | None) -> dict[int, _Evidence]:
+    """Each claim's independent roots by stance, each root with its current rating."""
+    attestations = Attestation.objects.select_related(
+        # roots end at an origin entity, a speaker, or a document's outlet or first author
+        "origin_entity",
+        "speaker",
+        "document__outlet",
+        "origin_document__outlet",
+    ).prefetch_related(
+        Prefetch("document__authors", queryset=Entity.objects.order_by("pk")),
+        Prefetch("origin_document__authors", queryset=Entity.objects.order_by("pk")),
+    )
+    if claim_ids is not None:
+        attestations = attestations.filter(claim__in=claim_ids)
+    by_claim: dict[int, list[Attestation]] = defaultdict(list)
+    for attestation in attestations.order_by("claim_id", "document_id", "start", "id"):
+        by_claim[attestation.claim_id].append(attestation)
+
+    roots = {a.pk: attestation_root(a, same) for same in by_claim.values() for a in same}
+    rated_ids = {root.id for root in roots.values() if root.kind == "entity"}
+    ratings = {r.entity_id: r.grade for r in SourceRating.objects.current().filter(entity__in=rated_ids)}
+
+    evidence = {}
+    for claim_id, same in by_claim.items():
+        sides: dict[str, dict[tuple, RootEvidence]] = {"affirms": {}, "denies": {}}
+        sources, affirmers = set(), set()
+        for a in same:
+            root = roots[a.pk]
+            grade = ratings.get(root.id) if root.kind == "entity" else None
+            item = sides[a.stance].setdefault(
+                root.key, RootEvidence(root=root, grade=grade or "F", rated=grade is not None)
+            )
+            item.attestation_ids.append(a.pk)
+            if a.document_id not in item.document_ids:
+                item.document_ids.append(a.document_id)
+            involved = {a.speaker_id, a.origin_entity_id, root.id if root.kind == "entity" else None} - {None}
+            sources |= involved
+            if a.stance == Attestation.Stance.AFFIRMS:
+                affirmers |= {a.speaker_id, root.id if root.kind == "entity" else None} - {None}
+        evidence[claim_id] = _Evidence(
+            affirming=list(sides["affirms"].values()),
+            denying=list(sides["denies"].values()),
+            attestation_count=len(same),
+            sources=sorted(sources),
+            affirmers=sorted(affirmers),
+        )
+    return evidence
+
+
+def _root_json(item: RootEvidence) -> dict:
+    return {
+        "root": {"type": item.root.kind, "id": item.root.id, "name": item.root.name},
+        "reliability": item.grade if item.rated else None,
+        "counted": item.counted,
+        "attestations": item.attestation_ids,
+        "documents": item.document_ids,
+    }
+
+
+@transaction.atomic
+def credibility_recompute(*, claim_ids: Iterable[int] | None = None) -> list[GradeChange]:
+    """Recompute and store the grade of these claims (every claim when None) and of the claims
+    contradicting them; return the grades that changed. The only writer of `Claim.credibility*`."""
+    targets: set[int] | None = None
+    if claim_ids is not None:
+        targets = set(claim_ids)
+        if not targets:
+            return []
+        # a change to a claim moves the claims it contradicts: their conflicts weigh its standing
+        targets |= {pk for pks in _contradicting(targets).values() for pk in pks}
+    pairs = _contradicting(targets)
+    # conflicts are weighed on the standing of each contradicting claim, one step further out
+    weighed = None if targets is None else targets | {pk for pks in pairs.values() for pk in pks}
+
+    claims = Claim.objects.only(
+        "id", "statement", "status", "publication", "credibility", "credibility_explanation",
+        "credibility_sources", "credibility_affirmers",
+    )  # fmt: skip
+    rows = {c.pk: c for c in (claims if weighed is None else claims.filter(pk__in=weighed))}
+    evidence = _evidence(weighed)
+    none = _Evidence([], [], 0, [], [])
+
+    standing = {
+        pk: standing_grade(evidence.get(pk, none).affirming, evidence.get(pk, none).denying, claim.status)
+        for pk, claim in rows.items()
+    }
+    changes, changed_rows = [], []
+    for pk in sorted(rows if targets is None else targets & rows.keys()):
+        claim, found = rows[pk], evidence.get(pk, none)
+        conflicts = [
+            Conflict(claim_id=other, statement=rows[other].statement, standing=standing[other])
+            for other in sorted(pairs.get(pk, ()))
+            # a draft is not weighed until it is published
+            if other in rows and rows[other].publication == Claim.Publication.PUBLISHED
+        ]
+        result = assess(
+            affirming=found.affirming, denying=found.denying, status=claim.status, conflicts=conflicts
+        )
+        explanation = {
+            "label": LABELS[result.grade],
+            "independent_affirming": [_root_json(item) for item in found.affirming],
+            "independent_denying": [_root_json(item) for item in found.denying],
+            "attestation_count": found.attestation_count,
+            "conflicts": result.conflicts,
+            "reasons": result.reasons,
+        }
+        stored = (
+            claim.credibility,
+            claim.credibility_explanation,
+            claim.credibility_sources,
+            claim.credibility_affirmers,
+        )
+        fresh = (result.grade, explanation, found.sources, found.affirmers)
+        if stored == fresh:
+            continue
+        if claim.credibility != result.grade:
+            changes.append(GradeChange(claim_id=pk, old=claim.credibility, new=result.grade))
+        (
+            claim.credibility,
+            claim.credibility_explanation,
+            claim.credibility_sources,
+            claim.credibility_affirmers,
+        ) = fresh
+        changed_rows.append(claim)
+    Claim.objects.bulk_update(
+        changed_rows,
+        ["credibility", "credibility_explanation", "credibility_sources", "credibility_affirmers"],
+        batch_size=500,
+    )
+    return changes
+
+
+def claims_resting_on(entity_ids: Iterable[int]) -> list[int]:
+    """The claims whose grade rests on any of these entities (as speaker, origin or root)."""
+    return list(
+        Claim.objects.filter(credibility_sources__overlap=list(entity_ids)).values_list("pk", flat=True)
+    )
+
+
+@transaction.atomic
+def source_rating_create(*, entity: Entity, grade: str, rationale: str, by=None, **fields) -> SourceRating:
+    """Grade an entity (a new rating, the old ones kept) and regrade every claim that rests on it."""
+    rating = SourceRating(entity=entity, grade=grade, rationale=rationale, rated_by=by, **fields)
+    rating.full_clean()
+    rating.save()
+    credibility_recompute(claim_ids=claims_resting_on([entity.pk]))
+    return rating
