@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Count, Q
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -14,6 +15,7 @@ from apps.claims.anchoring import quote_reanchor
 from apps.claims.models import Attestation, Claim, ClaimRelation
 from apps.claims.selectors import claim_conflicts
 from apps.claims.services import claims_set_publication, claims_set_status, document_replace_body
+from apps.claims.signals import claims_changed
 from apps.core.admin_helpers import BidiTextarea, bidi
 from apps.documents.admin import DocumentAdmin
 from apps.documents.models import Document
@@ -41,6 +43,40 @@ class _CreatedByInlineMixin:
         for obj in formset.deleted_objects:
             obj.delete()
         formset.save_m2m()
+
+
+class _RegradesClaims:
+    """An admin save or delete tells the rooms above which claims it touched, before and after the
+    edit, inside the admin's transaction (the credibility room regrades them)."""
+
+    def claim_ids_of(self, obj) -> set[int]:
+        raise NotImplementedError
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:
+            obj._claims_before = self.claim_ids_of(type(obj)._base_manager.get(pk=obj.pk))
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        obj = form.instance
+        touched = getattr(obj, "_claims_before", set()) | self.claim_ids_of(obj)
+        claims_changed.send(sender=self.model, claim_ids=sorted(touched))
+
+    def delete_model(self, request, obj) -> None:
+        touched = self.claim_ids_of(obj)
+        super().delete_model(request, obj)
+        claims_changed.send(sender=self.model, claim_ids=sorted(touched))
+
+    def delete_queryset(self, request, queryset) -> None:
+        with transaction.atomic():
+            touched = set().union(*(self.claim_ids_of(obj) for obj in queryset))
+            super().delete_queryset(request, queryset)
+            claims_changed.send(sender=self.model, claim_ids=sorted(touched))
+
+
+def _contradicting_ids(claim: Claim) -> set[int]:
+    return set(claim_conflicts(claim=claim).values_list("pk", flat=True))
 
 
 class AttestationInlineBase(_BidiTextMixin, admin.StackedInline):
@@ -130,7 +166,7 @@ class StatusForm(forms.Form):
 
 
 @admin.register(Claim)
-class ClaimAdmin(_BidiTextMixin, _CreatedByInlineMixin, admin.ModelAdmin):
+class ClaimAdmin(_RegradesClaims, _BidiTextMixin, _CreatedByInlineMixin, admin.ModelAdmin):
     list_display = [
         "shown_statement",
         "status",
@@ -217,6 +253,10 @@ class ClaimAdmin(_BidiTextMixin, _CreatedByInlineMixin, admin.ModelAdmin):
             format_html_join("", '<li><a href="{}">#{}</a> <span dir="auto">{}</span> ({})</li>', rows),
         )
 
+    def claim_ids_of(self, obj: Claim) -> set[int]:
+        # the claims it contradicts weigh it: they move with it (and lose it when it goes)
+        return {obj.pk, *_contradicting_ids(obj)}
+
     def save_model(self, request, obj, form, change) -> None:
         if not change:
             obj.created_by = request.user
@@ -264,7 +304,7 @@ class ClaimAdmin(_BidiTextMixin, _CreatedByInlineMixin, admin.ModelAdmin):
 
 
 @admin.register(Attestation)
-class AttestationAdmin(_BidiTextMixin, admin.ModelAdmin):
+class AttestationAdmin(_RegradesClaims, _BidiTextMixin, admin.ModelAdmin):
     list_display = ["shown_quote", "claim_link", "document", "speaker", "origin_entity", "stance"]
     list_filter = ["stance", "document__language"]
     # every column names a related row
@@ -296,6 +336,9 @@ class AttestationAdmin(_BidiTextMixin, admin.ModelAdmin):
         url = reverse("admin:claims_claim_change", args=[obj.claim_id])
         return format_html('<a href="{}" dir="auto">{}</a>', url, str(obj.claim))
 
+    def claim_ids_of(self, obj: Attestation) -> set[int]:
+        return {obj.claim_id}
+
     def save_model(self, request, obj, form, change) -> None:
         if not change:
             obj.created_by = request.user
@@ -303,7 +346,7 @@ class AttestationAdmin(_BidiTextMixin, admin.ModelAdmin):
 
 
 @admin.register(ClaimRelation)
-class ClaimRelationAdmin(_BidiTextMixin, admin.ModelAdmin):
+class ClaimRelationAdmin(_RegradesClaims, _BidiTextMixin, admin.ModelAdmin):
     list_display = ["__str__", "kind", "from_statement", "to_statement", "created_by"]
     list_filter = ["kind"]
     # both claims' statements and the author are shown on every row
@@ -319,6 +362,9 @@ class ClaimRelationAdmin(_BidiTextMixin, admin.ModelAdmin):
     @admin.display(description="to")
     def to_statement(self, obj: ClaimRelation):
         return bidi(obj.to_claim.statement, limit=90)
+
+    def claim_ids_of(self, obj: ClaimRelation) -> set[int]:
+        return {obj.from_claim_id, obj.to_claim_id}
 
     def save_model(self, request, obj, form, change) -> None:
         if not change:
@@ -390,9 +436,14 @@ admin.site.unregister(Document)
 
 
 @admin.register(Document)
-class DocumentWithAttestationsAdmin(_CreatedByInlineMixin, DocumentAdmin):
+class DocumentWithAttestationsAdmin(_RegradesClaims, _CreatedByInlineMixin, DocumentAdmin):
     form = DocumentForm
     inlines = [DocumentAttestationInline]
+
+    def claim_ids_of(self, obj: Document) -> set[int]:
+        # its quotes, and the quotes relayed from it (its outlet and authors may be their root)
+        relayed = Attestation.objects.filter(Q(document=obj) | Q(origin_document=obj))
+        return set(relayed.values_list("claim_id", flat=True))
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)

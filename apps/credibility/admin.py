@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from urllib.parse import urlencode
 
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from apps.claims.admin import ClaimAdmin
+from apps.claims.models import Claim
 from apps.core.admin_helpers import BidiTextarea
 from apps.credibility.models import SourceRating
+from apps.credibility.selectors import (
+    claim_ids_with_conflicts,
+    claims_for_comparison,
+    entities_with_reliability,
+)
+from apps.credibility.services import claims_resting_on, credibility_recompute
 from apps.entities.admin import EntityAdmin
 from apps.entities.models import Entity
 
@@ -36,6 +52,7 @@ class SourceRatingAdmin(_RatingMixin, admin.ModelAdmin):
         if not change:
             obj.rated_by = request.user
         super().save_model(request, obj, form, change)
+        credibility_recompute(claim_ids=claims_resting_on([obj.entity_id]))
 
 
 class SourceRatingInline(_RatingMixin, admin.TabularInline):
@@ -57,6 +74,42 @@ admin.site.unregister(Entity)
 @admin.register(Entity)
 class EntityWithRatingsAdmin(EntityAdmin):
     inlines = [*EntityAdmin.inlines, SourceRatingInline]
+    list_display = [*EntityAdmin.list_display, "current_grade", "track_record"]
+    readonly_fields = [*EntityAdmin.readonly_fields, "track_record_explained"]
+
+    def get_queryset(self, request):
+        # the current grade and the track record come in the row's own query
+        return entities_with_reliability(super().get_queryset(request))
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        return [*fieldsets, ("Reliability", {"fields": ["track_record_explained"]})]
+
+    @admin.display(description="grade", ordering="rated_grade")
+    def current_grade(self, obj: Entity) -> str:
+        return obj.rated_grade or "—"
+
+    @admin.display(description="track record", ordering="track_score")
+    def track_record(self, obj: Entity) -> str:
+        if not obj.track_sample:
+            return f"no verdict yet ({obj.track_affirmed} affirmed)"
+        return f"{obj.track_score:.2f} (n={obj.track_sample})"
+
+    @admin.display(description="track record")
+    def track_record_explained(self, obj: Entity) -> str:
+        return (
+            f"Affirmed {obj.track_affirmed} claim(s) as speaker or root; editors have since corroborated "
+            f"{obj.track_corroborated} and refuted {obj.track_refuted}. Smoothed score "
+            f"{obj.track_score:.2f} on {obj.track_sample} verdict(s) (0.5 with none; 1 is always right). "
+            f"Current grade: {obj.rated_grade or 'not rated'}."
+        )
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        # a new rating, or a new name that the explanations quote
+        credibility_recompute(claim_ids=claims_resting_on([form.instance.pk]))
 
     def save_formset(self, request, form, formset, change) -> None:
         if formset.model is SourceRating:
@@ -66,3 +119,64 @@ class EntityWithRatingsAdmin(EntityAdmin):
                 rating.save()
             return
         super().save_formset(request, form, formset, change)
+
+
+admin.site.unregister(Claim)
+
+
+@admin.register(Claim)
+class ClaimWithCredibilityAdmin(ClaimAdmin):
+    """Claims with their computed credibility, and the fact-checker's side-by-side comparison."""
+
+    list_display = [*ClaimAdmin.list_display[:2], "credibility", *ClaimAdmin.list_display[2:]]
+    list_filter = ["credibility", *ClaimAdmin.list_filter]
+    actions = [*ClaimAdmin.actions, "compare"]
+    readonly_fields = [*ClaimAdmin.readonly_fields, "credibility_explained", "compare_link"]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        return [
+            *fieldsets[:2],
+            ("Credibility", {"fields": ["credibility_explained", "compare_link"]}),
+            *fieldsets[2:],
+        ]
+
+    @admin.display(description="credibility")
+    def credibility_explained(self, obj: Claim) -> str:
+        return render_to_string("admin/credibility/explanation.html", {"claim": obj})
+
+    @admin.display(description="compare")
+    def compare_link(self, obj: Claim) -> str:
+        url = reverse("admin:claims_claim_compare") + "?" + urlencode({"conflicts_of": obj.pk})
+        return format_html('<a class="button" href="{}">Compare with contradicting claims</a>', url)
+
+    def get_urls(self):
+        compare = path("compare/", self.admin_site.admin_view(self.compare_view), name="claims_claim_compare")
+        return [compare, *super().get_urls()]
+
+    @admin.action(description="Compare selected claims side by side", permissions=["view"])
+    def compare(self, request, queryset):
+        ids = list(queryset.order_by("pk").values_list("pk", flat=True))
+        query = {"conflicts_of": ids[0]} if len(ids) == 1 else {"ids": ids}
+        url = reverse("admin:claims_claim_compare") + "?" + urlencode(query, doseq=True)
+        return HttpResponseRedirect(url)
+
+    def compare_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        ids = [int(pk) for pk in request.GET.getlist("ids") if pk.isdigit()]
+        anchor = request.GET.get("conflicts_of", "")
+        if anchor.isdigit():
+            claim = Claim.objects.visible_to(request.user).filter(pk=int(anchor)).first()
+            if claim is not None:
+                ids = claim_ids_with_conflicts(claim=claim, user=request.user)
+        sides = claims_for_comparison(claim_ids=ids, user=request.user)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Compare claims side by side",
+            "opts": self.model._meta,
+            "sides": sides,
+        }
+        return TemplateResponse(request, "admin/credibility/compare.html", context)

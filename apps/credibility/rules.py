@@ -180,12 +180,13 @@ def conflict_grade(
                 f"({LABELS[conflict.standing]}): doubtful."
             )
         else:
-            floor, verdict = grade, "less supported"
+            floor, verdict = grade, "not better supported"
             reasons.append(
-                f"C4: contradicted by #{conflict.claim_id}, less well supported "
+                f"C4: contradicted by #{conflict.claim_id}, not better supported "
                 f"({LABELS[conflict.standing]}): not held against it."
             )
-        worst = max(worst, floor)
+        # "cannot be judged" (6) holds no position of its own: a better supported contradiction sets it
+        worst = floor if worst == Credibility.CANNOT_BE_JUDGED and floor != grade else max(worst, floor)
         weighed.append(
             {
                 "claim": conflict.claim_id,
