@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 
-from apps.claims.models import Attestation, Claim, ClaimRelation
+from apps.claims.models import Attestation, Claim, ClaimRelation, Credibility
 from apps.documents.models import Document
 from apps.entities.models import Entity
 
@@ -27,7 +27,19 @@ class StrictOrderingFilter(OrderingFilter):
                 known = ", ".join(sorted(valid))
                 message = f"Unknown field(s) {', '.join(unknown)}; one of: {known}."
                 raise ValidationError({self.ordering_param: [message]})
-        return super().get_ordering(request, queryset, view)
+        ordering = super().get_ordering(request, queryset, view)
+        # a public name may stand for several columns (`reliability`: grade, then track record)
+        aliases = getattr(view, "ordering_aliases", {})
+        expanded = []
+        for term in ordering or []:
+            name, descending = term.lstrip("-"), term.startswith("-")
+            for column in aliases.get(name, [term]):
+                if name in aliases and descending:
+                    column = column[1:] if column.startswith("-") else f"-{column}"
+                expanded.append(column)
+        if expanded and not {"id", "-id", "pk", "-pk"} & set(expanded):
+            expanded.append("id")  # ties broken the same way on every page
+        return expanded or ordering
 
 
 @extend_schema_field({"type": "array", "items": {"type": "integer"}})
@@ -84,6 +96,23 @@ class ClaimFilter(filters.FilterSet):
     )
     reported_before = filters.DateFilter(
         method="filter_reported", label="Attested in a document published on or before"
+    )
+    credibility = filters.MultipleChoiceFilter(
+        choices=Credibility.choices, label="Credibility grade (repeatable)"
+    )
+    min_credibility = filters.TypedChoiceFilter(
+        field_name="credibility",
+        lookup_expr="gte",
+        choices=Credibility.choices,
+        coerce=int,
+        label="Grade number at least (1 confirmed … 6 cannot be judged)",
+    )
+    max_credibility = filters.TypedChoiceFilter(
+        field_name="credibility",
+        lookup_expr="lte",
+        choices=Credibility.choices,
+        coerce=int,
+        label="Grade number at most: max_credibility=2 is confirmed or probably true",
     )
     has_conflicts = StrictBooleanFilter(
         method="filter_has_conflicts", label="Contradicted by another claim you can see"

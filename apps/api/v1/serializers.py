@@ -8,6 +8,9 @@ from rest_framework import serializers
 
 from apps.claims.models import Attestation, Claim, ClaimRelation
 from apps.credibility.models import SourceRating
+from apps.credibility.rules import LABELS
+from apps.credibility.selectors import entities_with_reliability
+from apps.credibility.services import source_rating_create
 from apps.documents.models import Document
 from apps.entities.models import Alias, Entity
 
@@ -73,12 +76,48 @@ class AliasSerializer(serializers.ModelSerializer):
         fields = ["name", "language"]
 
 
+class TrackRecordSerializer(serializers.Serializer):
+    """The claims it affirmed (as speaker or root) that editors later corroborated or refuted."""
+
+    affirmed = serializers.IntegerField(source="track_affirmed")
+    corroborated = serializers.IntegerField(source="track_corroborated")
+    refuted = serializers.IntegerField(source="track_refuted")
+    sample_size = serializers.IntegerField(source="track_sample", help_text="corroborated + refuted")
+    score = serializers.FloatField(
+        source="track_score", help_text="(corroborated + 1) / (sample_size + 2): 0.5 with no verdict yet."
+    )
+
+
+class ReliabilitySerializer(serializers.Serializer):
+    grade = serializers.CharField(
+        source="rated_grade",
+        allow_null=True,
+        help_text="The latest A–F rating; its history is in /source-ratings/.",
+    )
+    rationale = serializers.CharField(source="rated_rationale", allow_null=True)
+    rated_at = serializers.DateTimeField(allow_null=True)
+    track_record = TrackRecordSerializer(source="*")
+
+
 class EntitySerializer(serializers.ModelSerializer):
+    """Read from `entities_with_reliability()`: the grade and track record are annotations."""
+
     aliases = AliasSerializer(many=True, read_only=True)
+    reliability = ReliabilitySerializer(source="*", read_only=True)
 
     class Meta:
         model = Entity
-        fields = ["id", "kind", "name", "description", "parent", "aliases", "created", "updated"]
+        fields = [
+            "id",
+            "kind",
+            "name",
+            "description",
+            "parent",
+            "aliases",
+            "reliability",
+            "created",
+            "updated",
+        ]
         read_only_fields = ["created", "updated"]
 
 
@@ -118,7 +157,8 @@ class EntityWriteSerializer(ModelValidatedSerializer):
         return entity
 
     def to_representation(self, instance):
-        return EntitySerializer(instance, context=self.context).data
+        annotated = entities_with_reliability().prefetch_related("aliases").get(pk=instance.pk)
+        return EntitySerializer(annotated, context=self.context).data
 
 
 class DocumentRefSerializer(serializers.ModelSerializer):
@@ -261,11 +301,74 @@ class NestedRelationSerializer(serializers.Serializer):
     note = serializers.CharField()
 
 
+class RootRefSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["entity", "document"])
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class RootEvidenceSerializer(serializers.Serializer):
+    """One independent root: the source its attestations lead back to, counted once."""
+
+    root = RootRefSerializer()
+    reliability = serializers.CharField(
+        allow_null=True, help_text="Its current A–F grade; null when unrated."
+    )
+    counted = serializers.BooleanField(help_text="False for roots rated D or E: listed, not counted.")
+    attestations = serializers.ListField(child=serializers.IntegerField())
+    documents = serializers.ListField(child=serializers.IntegerField())
+
+
+class WeighedConflictSerializer(serializers.Serializer):
+    claim = serializers.IntegerField()
+    statement = serializers.CharField()
+    grade = serializers.IntegerField(
+        help_text="The contradicting claim's standing: its grade before conflicts."
+    )
+    weighed = serializers.ChoiceField(
+        choices=["better supported", "equally supported", "not better supported"]
+    )
+
+
+class CredibilitySerializer(serializers.Serializer):
+    """The stored grade and why: see docs/credibility.md for the rule, step by step."""
+
+    grade = serializers.IntegerField(source="credibility", help_text="Admiralty information scale, 1 to 6.")
+    label = serializers.SerializerMethodField()
+    independent_affirming = RootEvidenceSerializer(
+        many=True, source="credibility_explanation.independent_affirming"
+    )
+    independent_denying = RootEvidenceSerializer(
+        many=True, source="credibility_explanation.independent_denying"
+    )
+    attestation_count = serializers.IntegerField(source="credibility_explanation.attestation_count")
+    conflicts = WeighedConflictSerializer(many=True, source="credibility_explanation.conflicts")
+    reasons = serializers.ListField(child=serializers.CharField(), source="credibility_explanation.reasons")
+
+    def get_label(self, claim: Claim) -> str:
+        return LABELS[claim.credibility]
+
+    def to_representation(self, claim: Claim):
+        if claim.credibility_explanation:
+            return super().to_representation(claim)
+        # never graded yet: a claim written outside the services, before `recompute_credibility`
+        return {
+            "grade": claim.credibility,
+            "label": LABELS[claim.credibility],
+            "independent_affirming": [],
+            "independent_denying": [],
+            "attestation_count": 0,
+            "conflicts": [],
+            "reasons": ["Not graded yet."],
+        }
+
+
 class ClaimReadSerializer(serializers.ModelSerializer):
     subjects = EntityRefSerializer(many=True, read_only=True)
     attestations = AttestationReadSerializer(many=True, read_only=True)
     relations = serializers.SerializerMethodField()
     point_in_time_display = serializers.CharField(read_only=True)
+    credibility = CredibilitySerializer(source="*", read_only=True)
 
     class Meta:
         model = Claim
@@ -280,6 +383,7 @@ class ClaimReadSerializer(serializers.ModelSerializer):
             "status",
             "status_note",
             "publication",
+            "credibility",
             "attestations",
             "relations",
             "created",
@@ -367,7 +471,6 @@ class SourceRatingSerializer(ModelValidatedSerializer):
         read_only_fields = ["rated_by", "rated_at"]
 
     def create(self, validated_data):
+        # through the service: every claim resting on the entity is regraded in this transaction
         request = self.context.get("request")
-        if request is not None:
-            validated_data["rated_by"] = request.user
-        return super().create(validated_data)
+        return source_rating_create(**validated_data, by=request.user if request is not None else None)

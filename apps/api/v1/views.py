@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import Counter
 
 from django.db import transaction
-from django.db.models import Prefetch, ProtectedError, Q, QuerySet, RestrictedError
+from django.db.models import Prefetch, ProtectedError, Q, QuerySet, RestrictedError, Value
+from django.db.models.functions import Coalesce
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -18,6 +19,8 @@ from apps.claims.models import Attestation, Claim, ClaimRelation
 from apps.claims.selectors import claim_conflicts
 from apps.claims.signals import claims_changed
 from apps.credibility.models import SourceRating
+from apps.credibility.selectors import entities_with_reliability
+from apps.credibility.services import claims_resting_on, credibility_recompute
 from apps.documents.models import Document
 from apps.entities.models import Alias, Entity
 
@@ -56,12 +59,29 @@ class EntityViewSet(_ReadWriteSerializers, viewsets.ModelViewSet):
     write_serializer_class = serializers.EntityWriteSerializer
     permission_classes = [RolePermission]
     filterset_class = filters.EntityFilter
-    ordering_fields = ["name", "kind", "created", "id"]
+    ordering_fields = ["name", "kind", "created", "id", "reliability", "grade", "track_record"]
+    # best first: A before F before unrated, then the better track record
+    ordering_aliases = {
+        "reliability": ["grade_rank", "-track_score"],
+        "grade": ["grade_rank"],
+        "track_record": ["-track_score", "-track_sample"],
+    }
     ordering = ["name", "id"]
 
     def get_queryset(self):
-        # aliases are listed on every entity
-        return Entity.objects.prefetch_related(Prefetch("aliases", queryset=Alias.objects.order_by("name")))
+        return (
+            # the current grade and the track record are annotations of the row's own query
+            entities_with_reliability(Entity.objects.all())
+            .annotate(grade_rank=Coalesce("rated_grade", Value("G")))
+            # aliases are listed on every entity
+            .prefetch_related(Prefetch("aliases", queryset=Alias.objects.order_by("name")))
+        )
+
+    def perform_update(self, serializer):
+        with transaction.atomic():
+            entity = serializer.save()
+            # the explanations quote its name
+            credibility_recompute(claim_ids=claims_resting_on([entity.pk]))
 
 
 class DocumentViewSet(_ReadWriteSerializers, viewsets.ModelViewSet):
@@ -81,6 +101,15 @@ class DocumentViewSet(_ReadWriteSerializers, viewsets.ModelViewSet):
             .prefetch_related("authors", "cites")
         )
 
+    def perform_update(self, serializer):
+        with transaction.atomic():
+            document = serializer.save()
+            # its outlet and authors may be the root of its quotes and of the quotes relayed from it
+            relayed = Attestation.objects.filter(Q(document=document) | Q(origin_document=document))
+            claims_changed.send(
+                sender=Document, claim_ids=sorted(set(relayed.values_list("claim_id", flat=True)))
+            )
+
 
 def _visible_claims(user):
     return Claim.objects.visible_to(user)
@@ -91,7 +120,7 @@ class ClaimViewSet(_ReadWriteSerializers, viewsets.ModelViewSet):
     write_serializer_class = serializers.ClaimWriteSerializer
     permission_classes = [RolePermission]
     filterset_class = filters.ClaimFilter
-    ordering_fields = ["created", "updated", "status", "statement", "id"]
+    ordering_fields = ["created", "updated", "status", "statement", "credibility", "id"]
     ordering = ["-created", "-id"]
 
     def get_queryset(self):
@@ -135,7 +164,9 @@ class ClaimViewSet(_ReadWriteSerializers, viewsets.ModelViewSet):
     def perform_create(self, serializer):
         if not is_editor(self.request.user):
             raise PermissionDenied("Only editors create claims.")
-        serializer.save()
+        with transaction.atomic():
+            claim = serializer.save()
+            claims_changed.send(sender=Claim, claim_ids=[claim.pk])
 
     def perform_update(self, serializer):
         allowed = set(serializer.fields) - {"id"}
