@@ -36,6 +36,10 @@ class _RatingMixin:
         # a grade is history: a new judgement is a new rating, the old one stays as it was
         return obj is None and super().has_change_permission(request, obj)
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # nor is it deleted (and so an entity with ratings is not deleted in the admin either)
+        return False
+
 
 @admin.register(SourceRating)
 class SourceRatingAdmin(_RatingMixin, admin.ModelAdmin):
