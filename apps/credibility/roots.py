@@ -15,11 +15,12 @@ def _entity(entity: Entity) -> Root:
 
 
 def document_issuer(document: Document) -> Root:
-    """Who stands behind a document: its outlet, else its first author, else the document itself."""
+    """Who stands behind a document: its outlet, else its one author, else the document itself
+    (several authors and no outlet: the document is their joint word, not any one of theirs)."""
     if document.outlet_id:
         return _entity(document.outlet)
-    authors = sorted(document.authors.all(), key=lambda a: a.pk)  # prefetched
-    if authors:
+    authors = list(document.authors.all())  # prefetched
+    if len(authors) == 1:
         return _entity(authors[0])
     return Root(kind="document", id=document.pk, name=document.title)
 
@@ -27,8 +28,9 @@ def document_issuer(document: Document) -> Root:
 def attestation_root(attestation: Attestation, same_claim: Sequence[Attestation]) -> Root:
     """Follow the relay to its end; `same_claim` is every attestation of the claim.
 
-    An origin document that itself attests the claim is followed to that attestation, and on from
-    there; one that does not ends the chain at the origin entity, else at the document's issuer.
+    An origin document that itself attests the claim is followed to that attestation (the first of
+    the same stance, else the first), and on from there; one that does not ends the chain at the
+    origin entity, else at the document's issuer.
     Without an origin document: the origin entity, else the speaker, else the document's issuer.
     A chain that comes back to a document it passed through stops where it is.
     """
@@ -38,7 +40,11 @@ def attestation_root(attestation: Attestation, same_claim: Sequence[Attestation]
         origin = current.origin_document_id
         if origin is not None and origin not in seen:
             seen.add(origin)
-            inner = sorted((a for a in same_claim if a.document_id == origin), key=lambda a: (a.start, a.pk))
+            # its report of the same stance if it has one (a relay may also quote a denial there)
+            inner = sorted(
+                (a for a in same_claim if a.document_id == origin),
+                key=lambda a: (a.stance != current.stance, a.start, a.pk),
+            )
             if inner:
                 current = inner[0]
                 continue

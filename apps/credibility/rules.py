@@ -2,7 +2,7 @@
 
 A claim's grade on the Admiralty information scale comes from three steps, in this order:
 
-1. **Evidence**: its independent affirming and denying roots and their reliability (E1–E6).
+1. **Evidence**: its independent affirming and denying roots and their reliability (E1–E7).
 2. **Conflicts**: the published claims that contradict it, weighed by their standing (C1–C4).
 3. **Editorial status**: an editor's verdict has the last word (S1–S5).
 
@@ -146,7 +146,9 @@ def status_grade(grade: int, status: str) -> tuple[int, str | None]:
         return Credibility.PROBABLY_TRUE, "S3: an editor has corroborated it: at least probably true."
     if status == Claim.Status.DISPUTED and grade < Credibility.DOUBTFUL:
         return Credibility.DOUBTFUL, "S4: an editor has marked it disputed: doubtful at best."
-    return grade, None  # S5: unreviewed, or a verdict the evidence already agrees with
+    if status == Claim.Status.UNREVIEWED:
+        return grade, None  # S5: no verdict yet
+    return grade, f"S5: an editor has marked it {status}; the grade, {LABELS[grade]}, already agrees."
 
 
 def standing_grade(affirming: Sequence[RootEvidence], denying: Sequence[RootEvidence], status: str) -> int:
@@ -208,6 +210,11 @@ def assess(
     """The three steps: evidence, then conflicts, then the editor's verdict."""
     grade, reasons = evidence_grade(affirming, denying)
     standing = status_grade(grade, status)[0]
+    if conflicts and standing != grade:
+        reasons.append(
+            f"Weighed against the claims contradicting it as {LABELS[standing]}: its evidence "
+            f"({LABELS[grade]}) after the editor's status ({status})."
+        )
     if conflicts:
         grade, conflict_reasons, weighed = conflict_grade(grade, standing, conflicts)
         reasons += conflict_reasons

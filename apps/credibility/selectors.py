@@ -95,14 +95,15 @@ def claim_ids_with_conflicts(*, claim: Claim, user) -> list[int]:
 def entities_with_reliability(queryset=None):
     """Entities annotated with their current grade and track record (`rated_*`, `track_*`).
 
-    The track record counts the distinct claims an entity affirmed, as speaker or as root, that
-    editors have since corroborated or refuted; `track_score` is smoothed by PRIOR_RIGHT/WRONG.
+    The track record counts the distinct published claims an entity affirmed, as speaker or as
+    root, that editors have since corroborated or refuted; `track_score` is smoothed by PRIOR_RIGHT/WRONG.
     """
     from apps.credibility.models import SourceRating
 
     queryset = Entity.objects.all() if queryset is None else queryset
     latest = SourceRating.objects.filter(entity=OuterRef("pk")).order_by("-rated_at", "-id")
-    affirmed = Claim.objects.filter(credibility_affirmers__contains=[OuterRef("pk")])
+    # published claims only: a count over drafts would tell anyone that drafts exist
+    affirmed = Claim.objects.published().filter(credibility_affirmers__contains=[OuterRef("pk")])
 
     def count(statuses=None):
         claims = affirmed if statuses is None else affirmed.filter(status__in=statuses)

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 
 from apps.claims.models import Attestation, Claim, ClaimRelation
 from apps.credibility.models import SourceRating
@@ -56,8 +56,8 @@ def _evidence(claim_ids: set[int] | None) -> dict[int, _Evidence]:
         "document__outlet",
         "origin_document__outlet",
     ).prefetch_related(
-        Prefetch("document__authors", queryset=Entity.objects.order_by("pk")),
-        Prefetch("origin_document__authors", queryset=Entity.objects.order_by("pk")),
+        "document__authors",
+        "origin_document__authors",
     )
     if claim_ids is not None:
         attestations = attestations.filter(claim__in=claim_ids)

@@ -1,4 +1,4 @@
-"""Deleting through the API: what others still refer to is a 409 that says why, and nothing goes."""
+"""Deleting and moving through the API: a 409 for what is still referred to; touched claims regrade."""
 
 from __future__ import annotations
 
@@ -92,3 +92,28 @@ def test_deleting_a_relation_recomputes_both_claims(editor_api_client, make_clai
 
     assert response.status_code == 204
     assert changed == [(ClaimRelation, sorted([one.pk, other.pk]))]
+
+
+def test_moving_a_quote_to_another_claim_regrades_both(
+    editor_api_client, make_attestation, make_claim, changed
+):
+    attestation, other = make_attestation(), make_claim("other")
+
+    response = editor_api_client.patch(
+        f"/api/v1/attestations/{attestation.pk}/", {"claim": other.pk}, format="json"
+    )
+
+    assert response.status_code == 200, response.content
+    assert changed == [(Attestation, sorted([attestation.claim_id, other.pk]))]
+
+
+def test_moving_a_relation_regrades_the_claims_it_left(editor_api_client, make_claim, changed):
+    one, two, three = make_claim("one"), make_claim("two"), make_claim("three")
+    relation = ClaimRelation.objects.create(kind=ClaimRelation.Kind.SUPPORTS, from_claim=one, to_claim=two)
+
+    response = editor_api_client.patch(
+        f"/api/v1/relations/{relation.pk}/", {"to_claim": three.pk}, format="json"
+    )
+
+    assert response.status_code == 200, response.content
+    assert changed == [(ClaimRelation, sorted([one.pk, two.pk, three.pk]))]

@@ -47,13 +47,33 @@ def test_the_documents_own_voice_leads_to_its_outlet(make_attestation, make_docu
     assert root_of(attestation) == entity_root(people["outlet"])
 
 
-def test_without_an_outlet_the_first_author_is_the_issuer(make_document, people):
+def test_without_an_outlet_a_sole_author_is_the_issuer(make_document, people):
     document = make_document()
+    document.authors.set([people["author"]])
+
+    assert document_issuer(document) == entity_root(people["author"])
+
+
+def test_several_authors_and_no_outlet_make_the_document_its_own_issuer(make_document, people):
+    document = make_document(title="US–Taliban agreement")
     document.authors.set([people["other"], people["author"]])
 
-    assert document_issuer(document) == entity_root(
-        min((people["other"], people["author"]), key=lambda e: e.pk)
+    assert document_issuer(document) == Root(kind="document", id=document.pk, name="US–Taliban agreement")
+
+
+def test_a_relay_is_followed_to_the_origin_documents_report_of_the_same_stance(
+    make_attestation, make_document, make_claim, people
+):
+    claim = make_claim()
+    origin = make_document()
+    make_attestation(claim=claim, document=origin, speaker=people["other"], stance="denies")
+    make_attestation(
+        "القاعدة ما زالت في كونار", claim=claim, document=origin, speaker=people["origin"], stance="affirms"
     )
+
+    relay = make_attestation(claim=claim, speaker=people["speaker"], origin_document=origin)
+
+    assert root_of(relay) == entity_root(people["origin"])
 
 
 def test_a_document_with_no_known_issuer_is_its_own_root(make_attestation):

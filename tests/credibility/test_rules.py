@@ -242,11 +242,14 @@ def test_a_disputed_claim_is_doubtful_at_best(grade):
     ],
 )
 def test_an_unreviewed_claim_or_a_verdict_the_evidence_agrees_with_keeps_its_grade(grade, status):
-    # S5 gives no reason: there is nothing for the editor's verdict to change
     new, reason = status_grade(grade, status)
 
     assert new == grade
-    assert reason is None
+    # no verdict, no reason; a verdict the grade already agrees with is said
+    if status == Status.UNREVIEWED:
+        assert reason is None
+    else:
+        assert reason.startswith(f"S5: an editor has marked it {status}")
 
 
 @pytest.mark.parametrize(
@@ -404,7 +407,8 @@ def test_assess_takes_evidence_then_conflicts_then_the_editors_verdict():
     assessment = assess(affirming=[source("C")], denying=[], status=Status.CORROBORATED, conflicts=[conflict])
 
     assert assessment.grade == Credibility.PROBABLY_TRUE  # the editor has the last word
-    assert [reason[:3] for reason in assessment.reasons] == ["E6:", "C3:", "S3:"]
+    # the standing it is weighed at is said before the conflicts are
+    assert [reason[:3] for reason in assessment.reasons] == ["E6:", "Wei", "C3:", "S3:"]
     assert assessment.conflicts == [
         {"claim": 7, "statement": "Claim 7", "grade": 2, "weighed": "equally supported"}
     ]
@@ -417,7 +421,8 @@ def test_assess_weighs_a_contradiction_against_the_claims_standing_not_its_evide
     assessment = assess(affirming=sources("A", "B"), denying=[], status=Status.DISPUTED, conflicts=[conflict])
 
     assert assessment.grade == Credibility.IMPROBABLE
-    assert [reason[:3] for reason in assessment.reasons] == ["E4:", "C2:"]
+    assert [reason[:3] for reason in assessment.reasons] == ["E4:", "Wei", "C2:", "S5:"]
+    assert assessment.reasons[1].startswith("Weighed against the claims contradicting it as doubtful")
     assert assessment.conflicts[0]["weighed"] == "better supported"
 
 

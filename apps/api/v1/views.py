@@ -219,7 +219,10 @@ class AttestationViewSet(_ReadWriteSerializers, viewsets.ModelViewSet):
             claims_changed.send(sender=Attestation, claim_ids=[attestation.claim_id])
 
     def perform_update(self, serializer):
-        self.perform_create(serializer)
+        before = serializer.instance.claim_id  # a quote moved to another claim leaves this one
+        with transaction.atomic():
+            attestation = serializer.save()
+            claims_changed.send(sender=Attestation, claim_ids=sorted({before, attestation.claim_id}))
 
     def perform_destroy(self, instance):
         with transaction.atomic():
@@ -250,7 +253,14 @@ class RelationViewSet(_ReadWriteSerializers, viewsets.ModelViewSet):
                 sender=ClaimRelation, claim_ids=[relation.from_claim_id, relation.to_claim_id]
             )
 
-    perform_update = perform_create
+    def perform_update(self, serializer):
+        before = {serializer.instance.from_claim_id, serializer.instance.to_claim_id}
+        with transaction.atomic():
+            relation = serializer.save()
+            claims_changed.send(
+                sender=ClaimRelation,
+                claim_ids=sorted(before | {relation.from_claim_id, relation.to_claim_id}),
+            )
 
     def perform_destroy(self, instance):
         with transaction.atomic():

@@ -25,5 +25,9 @@ class Command(BaseCommand):
                 f"#{change.claim_id}: {change.old} {LABELS[change.old]} → {change.new} {LABELS[change.new]}  "
                 f"{statements[change.claim_id][:70]}"
             )
-        total = Claim.objects.count() if claim is None else len(claim)
-        self.stdout.write(self.style.SUCCESS(f"{len(changes)} of {total} claims changed grade."))
+        scope = (
+            f"of {Claim.objects.count()} claims"
+            if claim is None
+            else "(the claims given and those contradicting them)"
+        )
+        self.stdout.write(self.style.SUCCESS(f"{len(changes)} {scope} changed grade."))
