@@ -96,7 +96,7 @@ def evidence_grade(
     reasons = []
     ignored = [e for e in (*affirming, *denying) if not e.counted]
     if ignored:
-        reasons.append(f"Not counted, rated D or E: {_names(ignored)}.")
+        reasons.append(f"E0: not counted, rated D or E: {_names(ignored)}.")
     pro = [e for e in affirming if e.counted]
     con = [e for e in denying if e.counted]
     a, d = len(pro), len(con)
@@ -212,7 +212,7 @@ def assess(
     standing = status_grade(grade, status)[0]
     if conflicts and standing != grade:
         reasons.append(
-            f"Weighed against the claims contradicting it as {LABELS[standing]}: its evidence "
+            f"C0: weighed against the claims contradicting it as {LABELS[standing]}: its evidence "
             f"({LABELS[grade]}) after the editor's status ({status})."
         )
     if conflicts:

@@ -58,7 +58,7 @@ def test_a_claim_affirmed_only_by_an_e_rated_root_cannot_be_judged():
     grade, reasons = evidence_grade(affirming, [])
 
     assert grade == Credibility.CANNOT_BE_JUDGED
-    assert reasons[0] == "Not counted, rated D or E: Rumour Mill (E)."
+    assert reasons[0] == "E0: not counted, rated D or E: Rumour Mill (E)."
     assert reasons[1].startswith("E1:")
 
 
@@ -68,7 +68,7 @@ def test_a_denier_rated_d_is_listed_but_does_not_move_a_claim_down():
     grade, reasons = evidence_grade(affirming, denying)
 
     assert grade == Credibility.PROBABLY_TRUE
-    assert reasons[0] == "Not counted, rated D or E: Partisan Blog (D)."
+    assert reasons[0] == "E0: not counted, rated D or E: Partisan Blog (D)."
     assert reasons[1].startswith("E5:")
     assert not any(reason.startswith("E7:") for reason in reasons)
 
@@ -408,7 +408,7 @@ def test_assess_takes_evidence_then_conflicts_then_the_editors_verdict():
 
     assert assessment.grade == Credibility.PROBABLY_TRUE  # the editor has the last word
     # the standing it is weighed at is said before the conflicts are
-    assert [reason[:3] for reason in assessment.reasons] == ["E6:", "Wei", "C3:", "S3:"]
+    assert [reason[:3] for reason in assessment.reasons] == ["E6:", "C0:", "C3:", "S3:"]
     assert assessment.conflicts == [
         {"claim": 7, "statement": "Claim 7", "grade": 2, "weighed": "equally supported"}
     ]
@@ -421,8 +421,8 @@ def test_assess_weighs_a_contradiction_against_the_claims_standing_not_its_evide
     assessment = assess(affirming=sources("A", "B"), denying=[], status=Status.DISPUTED, conflicts=[conflict])
 
     assert assessment.grade == Credibility.IMPROBABLE
-    assert [reason[:3] for reason in assessment.reasons] == ["E4:", "Wei", "C2:", "S5:"]
-    assert assessment.reasons[1].startswith("Weighed against the claims contradicting it as doubtful")
+    assert [reason[:3] for reason in assessment.reasons] == ["E4:", "C0:", "C2:", "S5:"]
+    assert assessment.reasons[1].startswith("C0: weighed against the claims contradicting it as doubtful")
     assert assessment.conflicts[0]["weighed"] == "better supported"
 
 

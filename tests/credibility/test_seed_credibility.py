@@ -106,7 +106,7 @@ def test_rating_a_root_regrades_every_claim_resting_on_it(ties, editor):
 
     ties.refresh_from_db()
     assert ties.credibility == Credibility.POSSIBLY_TRUE  # the E-rated denial is listed, not counted
-    assert explanation(ties)["reasons"][0].startswith("Not counted, rated D or E: Hibatullah Akhundzada")
+    assert explanation(ties)["reasons"][0].startswith("E0: not counted, rated D or E: Hibatullah Akhundzada")
 
 
 def test_pompeo_and_the_un_show_as_a_conflict_with_both_sides_evidence(ties, editor):
