@@ -16,7 +16,7 @@ from apps.claims.models import Attestation, Claim, ClaimRelation
 from apps.claims.selectors import claim_conflicts
 from apps.claims.services import claims_set_publication, claims_set_status, document_replace_body
 from apps.claims.signals import claims_changed
-from apps.core.admin_helpers import BidiTextarea, bidi
+from apps.core.admin_helpers import BidiTextarea, FullTextSearchMixin, bidi
 from apps.documents.admin import DocumentAdmin
 from apps.documents.models import Document
 
@@ -166,7 +166,9 @@ class StatusForm(forms.Form):
 
 
 @admin.register(Claim)
-class ClaimAdmin(_RegradesClaims, _BidiTextMixin, _CreatedByInlineMixin, admin.ModelAdmin):
+class ClaimAdmin(
+    FullTextSearchMixin, _RegradesClaims, _BidiTextMixin, _CreatedByInlineMixin, admin.ModelAdmin
+):
     list_display = [
         "shown_statement",
         "status",

@@ -6,6 +6,7 @@ import copy
 
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -69,6 +70,8 @@ class Claim(CreatedByModel):
     credibility_sources = ArrayField(models.IntegerField(), default=list, blank=True, editable=False)
     # the speakers and roots that affirm it: their track records count it
     credibility_affirmers = ArrayField(models.IntegerField(), default=list, blank=True, editable=False)
+    # its statement and its quotes, kept current by database triggers on claims and attestations
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = ClaimQuerySet.as_manager()
 
@@ -87,6 +90,8 @@ class Claim(CreatedByModel):
             # `sources @> {entity}`: the claims a rating or merge touches; `affirmers @> …`: track records
             GinIndex(fields=["credibility_sources"], name="claim_credibility_sources"),
             GinIndex(fields=["credibility_affirmers"], name="claim_credibility_affirmers"),
+            # ?search= and the admin search: the statement and every quote
+            GinIndex(fields=["search_vector"], name="claim_search"),
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(statement=""), name="claim_statement_not_empty"),

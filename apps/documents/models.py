@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -54,6 +56,8 @@ class Document(CreatedByModel):
     )
     body_sha256 = models.CharField(max_length=64, editable=False)
     cites = models.ManyToManyField("self", symmetrical=False, blank=True, related_name="cited_by")
+    # kept current by a database trigger (apps/core/migrations/0002_search.py's functions), never here
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = DocumentQuerySet.as_manager()
 
@@ -66,6 +70,8 @@ class Document(CreatedByModel):
             models.Index(fields=["language"], name="document_language"),
             # imports deduplicate on the body's hash
             models.Index(fields=["body_sha256"], name="document_body_sha256"),
+            # ?search= and the admin search: title and body
+            GinIndex(fields=["search_vector"], name="document_search"),
         ]
         constraints = [
             models.CheckConstraint(

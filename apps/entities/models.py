@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -35,6 +37,8 @@ class Entity(CreatedByModel):
         related_name="children",
         help_text="The body this one belongs to: reporter → outlet, Monitoring Team → UN.",
     )
+    # kept current by a database trigger (apps/core/migrations/0002_search.py's functions), never here
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = EntityQuerySet.as_manager()
 
@@ -45,6 +49,8 @@ class Entity(CreatedByModel):
             # the admin and API list entities by name and filter them by kind
             models.Index(fields=["name", "id"], name="entity_name"),
             models.Index(fields=["kind", "name"], name="entity_kind_name"),
+            # ?search= and the admin search: its name and aliases
+            GinIndex(fields=["search_vector"], name="entity_search"),
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(parent=models.F("id")), name="entity_not_own_parent"),

@@ -10,12 +10,23 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 
 from apps.claims.models import Attestation, Claim, ClaimRelation, Credibility
+from apps.core.search import search_queryset
 from apps.documents.models import Document
 from apps.entities.models import Entity
 
 
 class StrictOrderingFilter(OrderingFilter):
     """DRF ignores unknown ordering fields; a consumer's typo should be told, not ignored."""
+
+    def get_default_ordering(self, view):
+        # a search is ordered by its rank unless an ordering is asked for
+        if self._searching:
+            return ["-search_rank", "-id"]
+        return super().get_default_ordering(view)
+
+    def filter_queryset(self, request, queryset, view):
+        self._searching = "search_rank" in queryset.query.annotations
+        return super().filter_queryset(request, queryset, view)
 
     def get_ordering(self, request, queryset, view):
         params = request.query_params.get(self.ordering_param)
@@ -70,7 +81,24 @@ def visible_claims(request) -> QuerySet[Claim]:
     return Claim.objects.visible_to(user) if user is not None else Claim.objects.published()
 
 
-class ClaimFilter(filters.FilterSet):
+class SearchFilter(filters.CharFilter):
+    """`?search=`: full text, Arabic-aware (every spelling of a word finds it), ranked best first."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("method", "filter_search")
+        kwargs.setdefault("max_length", 200)
+        kwargs.setdefault(
+            "label", 'Words to find, in any common spelling; "a phrase" in quotes, -word to exclude'
+        )
+        super().__init__(**kwargs)
+
+
+class SearchableFilterSet(filters.FilterSet):
+    def filter_search(self, queryset, name, value):
+        return search_queryset(queryset, value) if value.strip() else queryset
+
+
+class ClaimFilter(SearchableFilterSet):
     subject = filters.ModelMultipleChoiceFilter(field_name="subjects", queryset=Entity.objects.all())
     speaker = IdsFilter(
         queryset=Entity.objects.all(), method="filter_attested", label="Attested by these speakers"
@@ -114,6 +142,7 @@ class ClaimFilter(filters.FilterSet):
         coerce=int,
         label="Grade number at most: max_credibility=2 is confirmed or probably true",
     )
+    search = SearchFilter()
     has_conflicts = StrictBooleanFilter(
         method="filter_has_conflicts", label="Contradicted by another claim you can see"
     )
@@ -162,9 +191,10 @@ class ClaimFilter(filters.FilterSet):
         return queryset.filter(Exists(contradicts)) if value else queryset.exclude(Exists(contradicts))
 
 
-class EntityFilter(filters.FilterSet):
+class EntityFilter(SearchableFilterSet):
     kind = filters.MultipleChoiceFilter(choices=Entity.Kind.choices)
     name = filters.CharFilter(method="filter_name", label="Name or alias contains")
+    search = SearchFilter()
 
     class Meta:
         model = Entity
@@ -175,12 +205,13 @@ class EntityFilter(filters.FilterSet):
         return queryset.filter(Q(name__icontains=value) | Exists(aliases))
 
 
-class DocumentFilter(filters.FilterSet):
+class DocumentFilter(SearchableFilterSet):
     outlet = filters.ModelMultipleChoiceFilter(queryset=Entity.objects.all())
     language = filters.CharFilter()
     kind = filters.MultipleChoiceFilter(choices=Document.Kind.choices)
     published_after = filters.DateFilter(field_name="published", lookup_expr="gte")
     published_before = filters.DateFilter(field_name="published", lookup_expr="lte")
+    search = SearchFilter()
 
     class Meta:
         model = Document

@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.claims.models import Attestation, Claim, ClaimRelation
+from apps.core.search import highlight
 from apps.credibility.models import SourceRating
 from apps.credibility.rules import LABELS
 from apps.credibility.selectors import entities_with_reliability
@@ -63,6 +64,30 @@ class ModelValidatedSerializer(serializers.ModelSerializer):
 # --- read -------------------------------------------------------------------------------
 
 
+class SearchResultMixin(serializers.Serializer):
+    """With `?search=`: the rank and a snippet of the matching text, the words in `<mark>`."""
+
+    search_rank = serializers.SerializerMethodField()
+    highlight = serializers.SerializerMethodField()
+
+    def highlight_sources(self, obj) -> list[str]:
+        raise NotImplementedError
+
+    def _search_text(self) -> str:
+        request = self.context.get("request")
+        return (request.query_params.get("search") or "").strip() if request is not None else ""
+
+    def get_search_rank(self, obj) -> float | None:
+        return getattr(obj, "search_rank", None)
+
+    def get_highlight(self, obj) -> str | None:
+        text = self._search_text()
+        if not text:
+            return None
+        snippets = (highlight(source, text) for source in self.highlight_sources(obj))
+        return next((snippet for snippet in snippets if snippet), None)
+
+
 class EntityRefSerializer(serializers.ModelSerializer):
     class Meta:
         model = Entity
@@ -99,7 +124,7 @@ class ReliabilitySerializer(serializers.Serializer):
     track_record = TrackRecordSerializer(source="*")
 
 
-class EntitySerializer(serializers.ModelSerializer):
+class EntitySerializer(SearchResultMixin, serializers.ModelSerializer):
     """Read from `entities_with_reliability()`: the grade and track record are annotations."""
 
     aliases = AliasSerializer(many=True, read_only=True)
@@ -115,10 +140,15 @@ class EntitySerializer(serializers.ModelSerializer):
             "parent",
             "aliases",
             "reliability",
+            "search_rank",
+            "highlight",
             "created",
             "updated",
         ]
         read_only_fields = ["created", "updated"]
+
+    def highlight_sources(self, entity: Entity) -> list[str]:
+        return [entity.name, *(alias.name for alias in entity.aliases.all())]
 
 
 class EntityWriteSerializer(ModelValidatedSerializer):
@@ -171,7 +201,7 @@ class DocumentRefSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DocumentSerializer(serializers.ModelSerializer):
+class DocumentSerializer(SearchResultMixin, serializers.ModelSerializer):
     outlet = EntityRefSerializer(read_only=True)
     authors = EntityRefSerializer(many=True, read_only=True)
     published_display = serializers.CharField(read_only=True)
@@ -193,10 +223,15 @@ class DocumentSerializer(serializers.ModelSerializer):
             "body",
             "body_sha256",
             "cites",
+            "search_rank",
+            "highlight",
             "created",
             "updated",
         ]
         read_only_fields = fields
+
+    def highlight_sources(self, document: Document) -> list[str]:
+        return [document.title, document.body]
 
 
 class DocumentWriteSerializer(ModelValidatedSerializer):
@@ -363,7 +398,7 @@ class CredibilitySerializer(serializers.Serializer):
         }
 
 
-class ClaimReadSerializer(serializers.ModelSerializer):
+class ClaimReadSerializer(SearchResultMixin, serializers.ModelSerializer):
     subjects = EntityRefSerializer(many=True, read_only=True)
     attestations = AttestationReadSerializer(many=True, read_only=True)
     relations = serializers.SerializerMethodField()
@@ -386,10 +421,16 @@ class ClaimReadSerializer(serializers.ModelSerializer):
             "credibility",
             "attestations",
             "relations",
+            "search_rank",
+            "highlight",
             "created",
             "updated",
         ]
         read_only_fields = fields
+
+    def highlight_sources(self, claim: Claim) -> list[str]:
+        # the statement, then the quotes (prefetched)
+        return [claim.statement, *(a.quote for a in claim.attestations.all())]
 
     @extend_schema_field(NestedRelationSerializer(many=True))
     def get_relations(self, claim: Claim):

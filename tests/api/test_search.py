@@ -1,0 +1,149 @@
+"""?search= on claims, documents and entities: any common spelling finds the text as published."""
+
+from __future__ import annotations
+
+import pytest
+
+from apps.claims.models import Claim
+from apps.documents.models import Document
+from apps.entities.models import Entity
+
+SEED_TITLES = {
+    "000": "العلاقة بين طالبان والقاعدة",
+    "001": 'كيف تمتنت العلاقات بين "طالبان" و"القاعدة" في أفغانستان؟',
+    "002": "طالبان تواصل دعم القاعدة",
+    "003": "داعش والقاعدة يتفرعان ويكتسبان قوة في عهد طالبان",
+    "004": "تنظيم داعش خرسان يقصف مطار كابل بعد أيام من سيطرة طالبان على العاصمة الأفغانية",
+}
+
+
+def titles(response) -> set[str]:
+    assert response.status_code == 200, response.content
+    return {row["title"] for row in response.json()["results"]}
+
+
+def seed_docs(*keys: str) -> set[str]:
+    return {SEED_TITLES[key] for key in keys}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("القاعده", {"000", "001", "002", "003", "004"}),  # taa marbuta typed as haa
+        ("قاعدة", {"000", "001", "002", "003", "004"}),  # without the article
+        ("افغانستان", {"000", "001", "002", "003", "004"}),  # alef without hamza
+        ("حقانی", {"000", "001", "002"}),  # Persian yeh
+        ("المعسكرات", {"003"}),  # the text has «معسكرات», without the article
+        ("كونار", {"003"}),
+        ('"سراج الدين حقاني"', {"000"}),  # a phrase (001 spells it «سيراج»)
+    ],
+)
+def test_a_document_search_finds_every_spelling(seed, api_client, query, expected):
+    response = api_client.get("/api/v1/documents/", {"search": query, "page_size": 50})
+
+    assert titles(response) >= seed_docs(*expected)
+    assert titles(response) & set(SEED_TITLES.values()) == seed_docs(*expected)
+
+
+def test_a_phrase_in_quotes_matches_only_as_a_phrase(seed, api_client):
+    words = api_client.get("/api/v1/claims/", {"search": "طالبان القاعدة وثيقة"})
+    phrase = api_client.get("/api/v1/claims/", {"search": '"العلاقة بين طالبان والقاعدة وثيقة"'})
+
+    assert phrase.json()["count"] == 1
+    assert words.json()["count"] > phrase.json()["count"]
+
+
+def test_a_claim_is_found_by_its_english_statement_and_by_its_arabic_quotes(seed, api_client):
+    close = Claim.objects.get(statement="The relationship between the Taliban and al-Qaeda remains close.")
+
+    by_statement = api_client.get("/api/v1/claims/", {"search": "relationship remains close"}).json()
+    by_quote = api_client.get("/api/v1/claims/", {"search": "العلاقات متينه"}).json()
+
+    assert close.pk in {row["id"] for row in by_statement["results"]}
+    assert close.pk in {row["id"] for row in by_quote["results"]}
+
+
+def test_search_results_come_best_first_with_the_words_highlighted_as_published(seed, api_client):
+    body = api_client.get("/api/v1/claims/", {"search": "حقانی"}).json()
+
+    ranks = [row["search_rank"] for row in body["results"]]
+    assert ranks == sorted(ranks, reverse=True) and ranks[0] > 0
+    assert all("<mark>حقاني</mark>" in row["highlight"] for row in body["results"])
+
+
+def test_an_entity_is_found_by_any_of_its_names(seed, api_client):
+    by_arabic = api_client.get("/api/v1/entities/", {"search": "بومبيو"}).json()
+    by_english = api_client.get("/api/v1/entities/", {"search": "pompeo"}).json()
+
+    assert [row["name"] for row in by_arabic["results"]] == ["Mike Pompeo"]
+    assert by_arabic["results"][0]["highlight"] == "<mark>بومبيو</mark>"
+    assert [row["name"] for row in by_english["results"]] == ["Mike Pompeo"]
+
+
+def test_a_search_combines_with_filters_and_an_explicit_ordering(seed, api_client):
+    pompeo = Entity.objects.get(name="Mike Pompeo")
+
+    response = api_client.get(
+        "/api/v1/claims/", {"search": "طالبان", "speaker": pompeo.pk, "ordering": "-created"}
+    )
+
+    assert response.status_code == 200
+    assert {row["id"] for row in response.json()["results"]} == set(
+        Claim.objects.published().filter(attestations__speaker=pompeo).values_list("pk", flat=True)
+    )
+
+
+def test_without_a_search_there_is_no_rank_nor_highlight(seed, api_client):
+    row = api_client.get("/api/v1/claims/", {"page_size": 1}).json()["results"][0]
+
+    assert (row["search_rank"], row["highlight"]) == (None, None)
+
+
+def test_a_reader_never_finds_a_draft(seed, api_client):
+    draft = Claim.objects.filter(publication=Claim.Publication.DRAFT).first()
+    word = draft.statement.split()[1]
+
+    response = api_client.get("/api/v1/claims/", {"search": word, "page_size": 200})
+
+    assert draft.pk not in {row["id"] for row in response.json()["results"]}
+
+
+@pytest.mark.parametrize("query", ["bad\x00word", "x" * 201])
+def test_a_search_that_cannot_be_run_is_a_400(db, api_client, query):
+    response = api_client.get("/api/v1/documents/", {"search": query})
+
+    assert response.status_code == 400
+    assert "search" in response.json()
+
+
+@pytest.mark.parametrize("query", ["و", "-", '"', "or", "the", "!!!", ")("])
+def test_a_search_of_nothing_but_noise_finds_nothing_and_does_not_fail(seed, api_client, query):
+    response = api_client.get("/api/v1/claims/", {"search": query})
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("page_size", [1, 50])
+def test_a_search_runs_as_many_queries_as_a_plain_list(
+    seed, api_client, django_assert_num_queries, page_size
+):
+    # 1 count  2 claims (matched and ranked in the same query)  3 subjects
+    # 4 attestations+documents+outlets+speakers+origins  5 out  6 in relations
+    with django_assert_num_queries(6):
+        api_client.get("/api/v1/claims/", {"search": "القاعدة", "page_size": page_size})
+
+
+def test_the_admin_search_box_finds_every_spelling(seed, editor_client):
+    response = editor_client.get("/admin/documents/document/", {"q": "القاعده"})
+
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == Document.objects.exclude(body="").count()
+
+
+def test_an_edit_is_searchable_at_once(db, api_client, make_document, make_attestation, make_claim):
+    claim = make_claim("A new claim.")
+
+    make_attestation("القاعدة ما زالت في كونار", claim=claim)
+    found = api_client.get("/api/v1/claims/", {"search": "كونار"}).json()
+
+    assert [row["id"] for row in found["results"]] == [claim.pk]
