@@ -48,3 +48,55 @@ def test_a_database_url_that_is_not_postgresql_is_refused():
 
     assert result.returncode != 0
     assert "DATABASE_URL" in result.stderr
+
+
+def test_production_settings_pass_the_deploy_check():
+    environment = {
+        k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE"}
+    }
+    environment.update(
+        ENV_FILE="",
+        DEBUG="false",
+        SECRET_KEY="a-long-random-value-made-for-this-test-0123456789-abcdefghijklmnop",
+        ALLOWED_HOSTS="claimtrack.example.org",
+        CSRF_TRUSTED_ORIGINS="https://claimtrack.example.org",
+    )
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_reads_hosts_and_trusted_origins_from_the_environment():
+    probe = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.ALLOWED_HOSTS, settings.CSRF_TRUSTED_ORIGINS, settings.SECURE_SSL_REDIRECT, "
+        "settings.SESSION_COOKIE_SECURE, settings.SECURE_HSTS_SECONDS)"
+    )
+    environment = {
+        k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE"}
+    }
+    environment.update(
+        ENV_FILE="",
+        DJANGO_SETTINGS_MODULE="claimtrack.settings",
+        DEBUG="false",
+        SECRET_KEY="a-long-random-value-made-for-this-test-0123456789",
+        ALLOWED_HOSTS="a.example.org,b.example.org",
+        CSRF_TRUSTED_ORIGINS="https://a.example.org",
+    )
+
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=environment, capture_output=True, text=True
+    )
+
+    assert result.stdout.strip() == (
+        "['a.example.org', 'b.example.org'] ['https://a.example.org'] True True 31536000"
+    ), result.stderr
