@@ -77,7 +77,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "apps.api.middleware.StatementTimeoutMiddleware",
 ]
+
+# Every API request's queries are cancelled past this many milliseconds (a 503); 0 turns it off.
+API_STATEMENT_TIMEOUT_MS = env.int("API_STATEMENT_TIMEOUT_MS", default=15_000)
 
 ROOT_URLCONF = "claimtrack.urls"
 
@@ -120,6 +124,8 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 
 # The admin's bulk actions and inlines post many fields at once (a document with its attestations).
 DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=5000)
+# The largest request body accepted (a long report's text fits): larger is refused with a 400.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 
 REST_FRAMEWORK = {
     # Token first: an anonymous write is then a 401 with `WWW-Authenticate: Token`, which tells a
@@ -134,6 +140,7 @@ REST_FRAMEWORK = {
         "apps.api.v1.filters.StrictOrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "apps.api.v1.pagination.HybridPagination",
+    "EXCEPTION_HANDLER": "apps.api.v1.exceptions.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",

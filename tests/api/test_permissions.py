@@ -321,12 +321,17 @@ def test_an_editor_creates_an_entity_with_its_aliases(editor_api_client, editor)
 
 
 def test_an_editor_creates_a_document_whose_hash_the_server_computes(editor_api_client):
-    response = editor_api_client.post(
+    forged = editor_api_client.post(
         "/api/v1/documents/",
         {"title": "مقال", "language": "ar", "body": BODY, "body_sha256": "0" * 64},
         format="json",
     )
+    response = editor_api_client.post(
+        "/api/v1/documents/", {"title": "مقال", "language": "ar", "body": BODY}, format="json"
+    )
 
+    assert forged.status_code == 400
+    assert forged.json() == {"body_sha256": ["Set by the server; it cannot be written."]}
     assert response.status_code == 201, response.content
     expected = hashlib.sha256(BODY.encode("utf-8")).hexdigest()
     assert response.json()["body_sha256"] == expected

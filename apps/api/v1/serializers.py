@@ -29,6 +29,19 @@ class ModelValidatedSerializer(serializers.ModelSerializer):
     """Run the model's `full_clean()` on the instance that would be saved, so the API and the
     admin refuse the same things with the same messages."""
 
+    def to_internal_value(self, data):
+        # DRF ignores fields it does not know and fields it will not write; a client that sends
+        # `credibility` or `body_sha256` believes it set them, so it is told it did not
+        if isinstance(data, dict):
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            errors = {}
+            for name in sorted(set(data) - writable):
+                known = name in self.fields or name in {f.name for f in self.Meta.model._meta.fields}
+                errors[name] = ["Set by the server; it cannot be written." if known else "Unknown field."]
+            if errors:
+                raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)
+
     def get_unique_together_validators(self):
         # uniqueness is the model's `validate_constraints()`, run in `validate()` below: DRF's own
         # validators would make the offsets (part of a unique constraint) required

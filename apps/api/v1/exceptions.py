@@ -1,0 +1,21 @@
+"""Errors the database raises that a client caused or must wait out: never a 500."""
+
+from __future__ import annotations
+
+from django.db import OperationalError
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE when statement_timeout cancels a query
+
+
+def exception_handler(exc, context):
+    """DRF's handler, plus a 503 when the request ran past the database's statement timeout."""
+    if isinstance(exc, OperationalError) and getattr(exc.__cause__, "sqlstate", None) == QUERY_CANCELED:
+        return Response(
+            {"detail": "The request took longer than the server allows: narrow it (filters, page_size)."},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "10"},
+        )
+    return drf_exception_handler(exc, context)
