@@ -11,7 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from apps.claims.anchoring import quote_reanchor
+from apps.claims.anchoring import MAX_LISTED, NearMiss, context, nearest_passages, occurrences, quote_reanchor
 from apps.claims.models import Attestation, Claim, ClaimRelation
 from apps.claims.selectors import claim_conflicts
 from apps.claims.services import claims_set_publication, claims_set_status, document_replace_body
@@ -79,8 +79,82 @@ def _contradicting_ids(claim: Claim) -> set[int]:
     return set(claim_conflicts(claim=claim).values_list("pk", flat=True))
 
 
+class AttestationForm(forms.ModelForm):
+    """An attestation whose quote the model anchors; when it cannot, the form shows the editor what
+    to do: the body's own passage to copy into the quote, or a choice of the quote's occurrences."""
+
+    class Meta:
+        model = Attestation
+        # the admin and its inlines give their own fields; these are the ones an editor may edit
+        fields = [
+            "claim",
+            "document",
+            "quote",
+            "start",
+            "end",
+            "stance",
+            "speaker",
+            "origin_entity",
+            "origin_document",
+            "note",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        quote, document = cleaned.get("quote"), cleaned.get("document")
+        # a browser sends a textarea's line ends as \r\n: not the body's \n, and not the editor's doing
+        if quote and "\r\n" in quote and document is not None and "\r" not in document.body:
+            cleaned["quote"] = quote.replace("\r\n", "\n")
+        return cleaned
+
+    def _post_clean(self) -> None:
+        super()._post_clean()  # the model's clean() anchors the quote, or says why it cannot
+        attestation = self.instance
+        if not (attestation.document_id and attestation.quote):
+            return
+        body = attestation.document.body
+        if "quote" in self._errors:
+            misses = nearest_passages(body=body, quote=attestation.quote)
+            if misses:
+                self._show_passages(misses)
+        if "start" in self._errors and "start" in self.fields:
+            found = occurrences(body, attestation.quote)
+            if len(found) > 1:
+                self._choose_occurrence(body, attestation.quote, found)
+
+    def _show_passages(self, misses: list[NearMiss]) -> None:
+        """Under the quote, each passage the body has, as it is, in a box to copy it from."""
+        passages = format_html_join(
+            "",
+            # a browser drops the newline after <textarea>, so a passage's own first newline is kept
+            "<p>Characters {}–{} ({}):</p>"
+            '<textarea readonly dir="auto" rows="2" class="ct-arabic">\n{}</textarea>',
+            (
+                (
+                    miss.start,
+                    miss.end,
+                    ", ".join(miss.differences) or f"{miss.similarity:.0%} similar",
+                    miss.text,
+                )
+                for miss in misses[:MAX_LISTED]
+            ),
+        )
+        help_text = format_html("<p>The body's own text; copy it into the quote:</p>{}", passages)
+        # the bound field was made during cleaning and keeps its own copy of the help text
+        self.fields["quote"].help_text = self["quote"].help_text = help_text
+
+    def _choose_occurrence(self, body: str, quote: str, found: list[int]) -> None:
+        """Offer every occurrence of the quote (the error lists the first few), each with the words
+        around it, in place of a number to type."""
+        choices = [("", "— which one? —")] + [
+            (at, f"{at}: {context(body, at, at + len(quote))}") for at in found
+        ]
+        self.fields["start"].widget = forms.Select(choices=choices)
+
+
 class AttestationInlineBase(_BidiTextMixin, admin.StackedInline):
     model = Attestation
+    form = AttestationForm
     extra = 0
     autocomplete_fields = ["claim", "document", "speaker", "origin_entity", "origin_document"]
     classes = ["ct-attestations"]
@@ -307,6 +381,7 @@ class ClaimAdmin(
 
 @admin.register(Attestation)
 class AttestationAdmin(_RegradesClaims, _BidiTextMixin, admin.ModelAdmin):
+    form = AttestationForm
     list_display = ["shown_quote", "claim_link", "document", "speaker", "origin_entity", "stance"]
     list_filter = ["stance", "document__language"]
     # every column names a related row
