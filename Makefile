@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run install seed serve test lint format fixture
+.PHONY: run install seed serve test lint format fixture backup restore
 
 ## run: install, migrate, load the seed corpus, create the demo editor, serve on http://127.0.0.1:8000
 run: seed serve
@@ -49,3 +49,12 @@ format: install
 ## fixture: rebuild fixtures/seed.json from fixtures/curation.yaml
 fixture: install
 	$(BIN)/python manage.py build_seed_fixture
+
+## backup: dump the configured database to backups/claimtrack-YYYYmmdd-HHMMSS.dump and print its path
+backup: install
+	$(BIN)/python manage.py backup
+
+## restore: restore FILE=backups/….dump into the configured database, in one transaction
+restore: install
+	@test -n "$(FILE)" || { echo "make restore needs FILE=backups/claimtrack-….dump" >&2; exit 2; }
+	$(BIN)/python manage.py restore "$(FILE)"
