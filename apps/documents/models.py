@@ -120,6 +120,24 @@ class Document(CreatedByModel):
             raise ValidationError({"published": "Give the date whose precision is set."})
         if self.pk is not None:
             self._refuse_silent_body_change()
+        self._refuse_duplicate_body()
+
+    def _refuse_duplicate_body(self) -> None:
+        """One text, one document: a body already stored is refused, naming the document that has it.
+
+        Documents known by reference share the empty body, so they are never duplicates. This is
+        the check the admin, the API and `import_documents` share; the database holds no unique
+        constraint on the hash (empty bodies share it, and imports serialise on a lock instead).
+        """
+        if not self.body:
+            return
+        others = Document.objects.filter(body_sha256=body_sha256(self.body))
+        if self.pk is not None:
+            others = others.exclude(pk=self.pk)
+        existing = others.order_by("pk").values_list("pk", "title").first()
+        if existing is not None:
+            message = f"This text is already document #{existing[0]} «{existing[1]}»."
+            raise ValidationError({"body": ValidationError(message, code="duplicate")})
 
     def _refuse_silent_body_change(self) -> None:
         """A body that quotes are anchored in changes only through `document_replace_body`."""

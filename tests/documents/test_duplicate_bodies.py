@@ -1,0 +1,74 @@
+"""One text, one document: the API and the model refuse a body that is already stored."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from django.core.exceptions import ValidationError
+from rest_framework.test import APIClient
+
+from apps.documents.models import Document
+from apps.documents.services import document_create
+from tests.conftest import BODY
+
+
+@pytest.fixture
+def editor_api(editor) -> APIClient:
+    # tests/api's token clients are that package's fixtures; the role's permissions are what matter here
+    client = APIClient()
+    client.force_authenticate(editor)
+    return client
+
+
+def test_an_editor_posts_a_document_with_its_body(editor_api):
+    response = editor_api.post(
+        "/api/v1/documents/", {"title": "مقال", "language": "ar", "body": BODY}, format="json"
+    )
+
+    assert response.status_code == 201, response.content
+    document = Document.objects.get()
+    assert document.body == BODY
+    assert response.json()["body_sha256"] == hashlib.sha256(BODY.encode()).hexdigest()
+
+
+def test_a_body_already_stored_is_a_400_on_body_naming_the_document(editor_api, make_document):
+    existing = make_document(body=BODY, title="الأصل")
+
+    response = editor_api.post(
+        "/api/v1/documents/", {"title": "نسخة", "language": "ar", "body": BODY}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["body"] == [f"This text is already document #{existing.pk} «الأصل»."]
+    assert list(Document.objects.all()) == [existing]
+
+
+def test_editing_a_document_without_changing_its_body_is_not_a_duplicate_of_itself(editor_api, make_document):
+    document = make_document(body=BODY)
+
+    response = editor_api.patch(f"/api/v1/documents/{document.pk}/", {"title": "عنوان جديد"}, format="json")
+
+    assert response.status_code == 200, response.content
+    document.refresh_from_db()
+    assert document.title == "عنوان جديد"
+
+
+def test_documents_known_by_reference_share_the_empty_body(editor_api):
+    for title in ("UN report 2020", "UN report 2021"):
+        response = editor_api.post(
+            "/api/v1/documents/", {"title": title, "language": "en", "kind": "report"}, format="json"
+        )
+        assert response.status_code == 201, response.content
+
+    assert Document.objects.filter(body="").count() == 2
+
+
+def test_the_service_refuses_a_duplicate_body_as_the_api_does(make_document):
+    make_document(body=BODY)
+
+    with pytest.raises(ValidationError) as raised:
+        document_create(title="نسخة", language="ar", body=BODY)
+
+    assert raised.value.error_dict["body"][0].code == "duplicate"
+    assert Document.objects.count() == 1
