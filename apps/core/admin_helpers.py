@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django import forms
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils.html import format_html
 
-from apps.core.search import Matches, SearchQuery
+from apps.core.search import search_queryset
 
 
 def bidi(text: str, limit: int | None = 120, css: str = "ct-text"):
@@ -26,7 +26,7 @@ class FullTextSearchMixin:
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         if not search_term.strip():
             return results, may_have_duplicates
-        found = queryset.filter(Matches(F("search_vector"), SearchQuery(search_term)))
+        found = search_queryset(queryset, search_term)
         either = Q(pk__in=results.values("pk")) | Q(pk__in=found.values("pk"))
         return queryset.filter(either), False
 

@@ -8,17 +8,57 @@ import re
 from django.contrib.postgres.search import SearchQueryField
 from django.db.models import BooleanField, F, FloatField, Func, QuerySet, Value
 
-from apps.core.arabic import search_normalize
+from apps.core.arabic import clitic_variants, search_normalize
+
+TSQUERY = SearchQueryField()
+WORD_PATTERN = r"[\w\u064B-\u065F\u0670\u0640]+"  # letters, digits and the marks inside words
+WORD = re.compile(WORD_PATTERN)
+QUERY_ITEM = re.compile(rf'"([^"]*)"|(-?)({WORD_PATTERN})')
 
 
-class SearchQuery(Func):
-    """`ct_search_query(q)`: the query read as Arabic, English and simple words (see 0002_search)."""
+def _term(word: str) -> Func:
+    """`ct_term_query(word)`: the word in every form and reading (apps/core/migrations/0002_search)."""
+    return Func(Value(word), function="ct_term_query", output_field=TSQUERY)
 
-    function = "ct_search_query"
-    output_field = SearchQueryField()
 
-    def __init__(self, text: str) -> None:
-        super().__init__(Value(text))
+def _joined(left: Func, right: Func, operator: str) -> Func:
+    return Func(left, right, template="(%(expressions)s)", arg_joiner=f" {operator} ", output_field=TSQUERY)
+
+
+def parse_query(text: str) -> list[tuple[str, list[str]]]:
+    """A query as items `(how, words)`: how is "and", "or" or "not"; several words are a phrase.
+
+    Words are ANDed; `or` between two items ORs them; `-word` excludes; "words in quotes" are a
+    phrase. Like PostgreSQL's websearch_to_tsquery, but built from terms that carry every
+    spelling, so that a phrase or an exclusion holds for all of them.
+    """
+    items, pending_or = [], False
+    for phrase, minus, word in QUERY_ITEM.findall(text):
+        if phrase:
+            words = WORD.findall(phrase)
+            if words:
+                items.append(("or" if pending_or and items else "and", words))
+                pending_or = False
+        elif word.lower() == "or" and not minus:
+            pending_or = True
+        else:
+            how = "not" if minus else ("or" if pending_or and items else "and")
+            items.append((how, [word]))
+            pending_or = False
+    return items
+
+
+def search_tsquery(text: str) -> Func | None:
+    """The tsquery of a search box's text, or None when it holds no word."""
+    query = None
+    for how, words in parse_query(text):
+        item = _term(words[0])
+        for word in words[1:]:
+            item = Func(item, _term(word), function="tsquery_phrase", output_field=TSQUERY)
+        if how == "not":
+            item = Func(item, template="!!(%(expressions)s)", output_field=TSQUERY)
+        query = item if query is None else _joined(query, item, "||" if how == "or" else "&&")
+    return query
 
 
 class Matches(Func):
@@ -30,7 +70,7 @@ class Matches(Func):
 
 
 class Rank(Func):
-    """Cover density ranking, normalised by document length (flag 2|4: long bodies do not win by size)."""
+    """Cover density ranking, normalised by document length (flags 2|4: long bodies do not win by size)."""
 
     function = "ts_rank_cd"
     template = "%(function)s(%(expressions)s, 6)"
@@ -38,8 +78,10 @@ class Rank(Func):
 
 
 def search_queryset(queryset: QuerySet, text: str) -> QuerySet:
-    """Rows whose `search_vector` matches `text`, annotated with `search_rank`."""
-    query = SearchQuery(text)
+    """Rows whose `search_vector` matches `text`, annotated with `search_rank`; none for no word."""
+    query = search_tsquery(text)
+    if query is None:
+        return queryset.none()
     return queryset.filter(Matches(F("search_vector"), query)).annotate(
         search_rank=Rank(F("search_vector"), query)
     )
@@ -47,15 +89,18 @@ def search_queryset(queryset: QuerySet, text: str) -> QuerySet:
 
 # --- highlights -----------------------------------------------------------------------------
 
-WORD = re.compile(r"[\w\u064B-\u065F\u0670\u0640]+")  # letters, digits and the marks inside words
-QUERY_NOISE = re.compile(r'["«»“”]|(?<!\S)-\S+|\bor\b', re.IGNORECASE)
 MIN_PREFIX = 3
 SNIPPET_WORDS = 14
 
 
 def _terms(query: str) -> list[str]:
-    """The words a query looks for, normalised; negated (`-word`) and `or` left out."""
-    return [search_normalize(word).lower() for word in WORD.findall(QUERY_NOISE.sub(" ", query))]
+    """The words a query looks for, normalised, in every form; excluded words left out."""
+    terms = []
+    for how, words in parse_query(query):
+        if how != "not":
+            for word in words:
+                terms += clitic_variants(search_normalize(word).lower())
+    return terms
 
 
 def _matches(word: str, terms: list[str]) -> bool:

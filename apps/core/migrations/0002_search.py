@@ -13,15 +13,13 @@ NORMALIZE = (
     """
 CREATE OR REPLACE FUNCTION ct_search_normalize(input text) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-  SELECT regexp_replace(regexp_replace(regexp_replace(
+  SELECT regexp_replace(
     translate(regexp_replace(input, '"""
     + MARKS
     + """', '', 'g'),
-              'أإآٱؤئىةیکۀ٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹',
-              'ااااوييهيكه01234567890123456789'),
-    '(^|[^ء-يٱ-ۓ])[وف]([ء-يٱ-ۓ]{4,})', '\\1\\2', 'g'),
-    '(^|[^ء-يٱ-ۓ])(?:بال|كال|لل|ال)([ء-يٱ-ۓ]{2,})', '\\1\\2', 'g'),
-    '(^|[^ء-يٱ-ۓ])[بل]([ء-يٱ-ۓ]{4,})', '\\1\\2', 'g')
+              'أإآٱؤئىةیکۀپگچژ٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹',
+              'ااااءءيهيكهبكجز01234567890123456789'),
+    '(^|[^ء-يٱ-ۓ])(?:وال|فال|بال|كال|لل|ال)([ء-يٱ-ۓ]{2,})', '\\1\\2', 'g')
 $$;
 """
 )
@@ -41,13 +39,24 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   SELECT setweight(to_tsvector(ct_search_config(language), ct_search_normalize(coalesce(body, ''))), weight)
 $$;
 
--- a query is read three ways and a row matches any: Arabic (normalised and stemmed), English
--- (stemmed), and simple (normalised words as they are, for names)
-CREATE OR REPLACE FUNCTION ct_search_query(q text) RETURNS tsquery
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT websearch_to_tsquery('pg_catalog.arabic', ct_search_normalize(q))
-      || websearch_to_tsquery('pg_catalog.english', q)
-      || websearch_to_tsquery('pg_catalog.simple', ct_search_normalize(q))
+CREATE OR REPLACE AGGREGATE ct_tsquery_or_agg(tsquery) (SFUNC = tsquery_or, STYPE = tsquery);
+
+-- One query word, read every way a row may hold it: each form it may be written in (alone, with a
+-- clitic letter attached, without the one it may begin with; apps.core.arabic.clitic_variants) as
+-- Arabic (stemmed) and as a simple word, and the word as typed read as English (stemmed). Queries
+-- are built from these terms (apps.core.search), so a phrase or a -word applies to all readings.
+CREATE OR REPLACE FUNCTION ct_term_query(word text) RETURNS tsquery
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+  WITH base AS (SELECT ct_search_normalize(word) AS w),
+  forms AS (
+    SELECT w AS form FROM base
+    UNION SELECT clitic || w FROM base, unnest(ARRAY['و', 'ف', 'ب', 'ك', 'ل']) AS clitic
+     WHERE w ~ '^[ء-يٱ-ۓ]{2,}$'
+    UNION SELECT substr(w, 2) FROM base WHERE w ~ '^[وفبل][ء-يٱ-ۓ]{4,}$'
+  )
+  SELECT ct_tsquery_or_agg(plainto_tsquery('pg_catalog.arabic', form) || plainto_tsquery('pg_catalog.simple', form))
+      || plainto_tsquery('pg_catalog.english', word)
+    FROM forms
 $$;
 
 CREATE OR REPLACE AGGREGATE ct_tsvector_agg(tsvector) (SFUNC = tsvector_concat, STYPE = tsvector, INITCOND = '');
@@ -55,7 +64,8 @@ CREATE OR REPLACE AGGREGATE ct_tsvector_agg(tsvector) (SFUNC = tsvector_concat, 
 
 DROP = """
 DROP AGGREGATE IF EXISTS ct_tsvector_agg(tsvector);
-DROP FUNCTION IF EXISTS ct_search_query(text);
+DROP FUNCTION IF EXISTS ct_term_query(text);
+DROP AGGREGATE IF EXISTS ct_tsquery_or_agg(tsquery);
 DROP FUNCTION IF EXISTS ct_search_vector(text, text, "char");
 DROP FUNCTION IF EXISTS ct_search_config(text);
 DROP FUNCTION IF EXISTS ct_search_normalize(text);
