@@ -16,7 +16,13 @@ from apps.claims.models import Attestation, Claim, ClaimRelation
 from apps.claims.selectors import claim_conflicts
 from apps.claims.services import claims_set_publication, claims_set_status, document_replace_body
 from apps.claims.signals import claims_changed
-from apps.core.admin_helpers import BidiTextarea, FullTextSearchMixin, bidi
+from apps.core.admin_helpers import (
+    BidiTextarea,
+    FullTextSearchMixin,
+    VersionedAdminMixin,
+    VersionedModelForm,
+    bidi,
+)
 from apps.documents.admin import DocumentAdmin
 from apps.documents.models import Document
 
@@ -79,7 +85,7 @@ def _contradicting_ids(claim: Claim) -> set[int]:
     return set(claim_conflicts(claim=claim).values_list("pk", flat=True))
 
 
-class AttestationForm(forms.ModelForm):
+class AttestationForm(VersionedModelForm):
     """An attestation whose quote the model anchors; when it cannot, the form shows the editor what
     to do: the body's own passage to copy into the quote, or a choice of the quote's occurrences."""
 
@@ -152,7 +158,7 @@ class AttestationForm(forms.ModelForm):
         self.fields["start"].widget = forms.Select(choices=choices)
 
 
-class AttestationInlineBase(_BidiTextMixin, admin.StackedInline):
+class AttestationInlineBase(VersionedAdminMixin, _BidiTextMixin, admin.StackedInline):
     model = Attestation
     form = AttestationForm
     extra = 0
@@ -241,7 +247,12 @@ class StatusForm(forms.Form):
 
 @admin.register(Claim)
 class ClaimAdmin(
-    FullTextSearchMixin, _RegradesClaims, _BidiTextMixin, _CreatedByInlineMixin, admin.ModelAdmin
+    VersionedAdminMixin,
+    FullTextSearchMixin,
+    _RegradesClaims,
+    _BidiTextMixin,
+    _CreatedByInlineMixin,
+    admin.ModelAdmin,
 ):
     list_display = [
         "shown_statement",
@@ -380,7 +391,7 @@ class ClaimAdmin(
 
 
 @admin.register(Attestation)
-class AttestationAdmin(_RegradesClaims, _BidiTextMixin, admin.ModelAdmin):
+class AttestationAdmin(VersionedAdminMixin, _RegradesClaims, _BidiTextMixin, admin.ModelAdmin):
     form = AttestationForm
     list_display = ["shown_quote", "claim_link", "document", "speaker", "origin_entity", "stance"]
     list_filter = ["stance", "document__language"]
@@ -449,7 +460,7 @@ class ClaimRelationAdmin(_RegradesClaims, _BidiTextMixin, admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
-class DocumentForm(forms.ModelForm):
+class DocumentForm(VersionedModelForm):
     url = forms.URLField(required=False, max_length=2000, assume_scheme="https")
     # the body is data: never stripped, and a browser's \r\n line ends are not an edit
     body = forms.CharField(required=False, strip=False, widget=BidiTextarea(rows=14))

@@ -13,7 +13,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Length
 
 from apps.claims.anchoring import quote_anchor
-from apps.core.models import CreatedByModel, DatePrecision, format_partial_date
+from apps.core.models import CreatedByModel, DatePrecision, VersionedModel, format_partial_date
 from apps.documents.models import Document
 from apps.entities.models import Entity
 
@@ -38,7 +38,7 @@ class Credibility(models.IntegerChoices):
     CANNOT_BE_JUDGED = 6, "6 — truth cannot be judged"
 
 
-class Claim(CreatedByModel):
+class Claim(VersionedModel, CreatedByModel):
     class Status(models.TextChoices):
         UNREVIEWED = "unreviewed"
         CORROBORATED = "corroborated"
@@ -118,7 +118,7 @@ class Claim(CreatedByModel):
         super().save(*args, **kwargs)
 
 
-class Attestation(CreatedByModel):
+class Attestation(VersionedModel, CreatedByModel):
     """One appearance of a claim in a document: the exact quote, who says it, whom they relay."""
 
     class Stance(models.TextChoices):

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import F
 
 from apps.claims.anchoring import quote_reanchor
 from apps.claims.models import Attestation, Claim, ClaimRelation
@@ -43,7 +44,8 @@ def claims_set_publication(*, claims: Iterable[Claim] | None = None, claim_ids=N
     ids = list(claim_ids if claim_ids is not None else (c.pk for c in claims))
     changed = Claim.objects.filter(pk__in=ids).exclude(publication=publication)
     changed_ids = list(changed.values_list("pk", flat=True))
-    Claim.objects.filter(pk__in=changed_ids).update(publication=publication)
+    # a new version each: an editor's form opened before this bulk change is refused, not obeyed
+    Claim.objects.filter(pk__in=changed_ids).update(publication=publication, version=F("version") + 1)
     # a draft's contradictions are not weighed: publishing or unpublishing moves its neighbours
     claims_changed.send(sender=Claim, claim_ids=changed_ids)
     return len(changed_ids)
@@ -58,7 +60,7 @@ def claims_set_status(
         raise ValidationError({"status": f"Not a status: {status!r}."})
     ids = list(claim_ids if claim_ids is not None else (c.pk for c in claims))
     changed_ids = list(Claim.objects.filter(pk__in=ids).exclude(status=status).values_list("pk", flat=True))
-    update = {"status": status}
+    update = {"status": status, "version": F("version") + 1}
     if note:
         update["status_note"] = note
     Claim.objects.filter(pk__in=changed_ids).update(**update)
@@ -82,6 +84,7 @@ def document_replace_body(*, document: Document, body: str) -> list[Attestation]
             continue
         if (anchor.start, anchor.end) != (attestation.start, attestation.end):
             attestation.start, attestation.end = anchor.start, anchor.end
+            attestation.version += 1  # moved under its lock: an edit of the old offsets is refused
             moved.append(attestation)
     if lost:
         names = "; ".join(f"#{a.pk} «{a.quote[:40]}»" for a in lost)
@@ -93,7 +96,7 @@ def document_replace_body(*, document: Document, body: str) -> list[Attestation]
         document.body = body
         document.save()
         # offsets may swap between attestations; bulk_update writes them in one statement
-        Attestation.objects.bulk_update(moved, ["start", "end"])
+        Attestation.objects.bulk_update(moved, ["start", "end", "version"])
         cursor.execute(
             "SET CONSTRAINTS attestation_quote_matches_body, document_body_keeps_anchors IMMEDIATE"
         )

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib import messages
 from django.db.models import Q
+from django.http import HttpResponseRedirect
 from django.utils.html import format_html
 
+from apps.core.models import VersionConflict
 from apps.core.search import search_queryset
 
 
@@ -29,6 +32,70 @@ class FullTextSearchMixin:
         found = search_queryset(queryset, search_term)
         either = Q(pk__in=results.values("pk")) | Q(pk__in=found.values("pk"))
         return queryset.filter(either), False
+
+
+STALE_MESSAGE = (
+    "Someone else saved this {name} after you opened it (you opened version {seen}; it is now at "
+    "version {now}). Nothing of yours was saved: reload the page to see their changes, then make "
+    "yours again."
+)
+
+
+class VersionedModelForm(forms.ModelForm):
+    """A form for a `VersionedModel`: it carries the version it was opened at, and saving is one
+    conditional UPDATE against that version, so another editor's save in between is never undone."""
+
+    version_seen = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields["version_seen"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        seen = cleaned.get("version_seen")
+        if self.instance.pk is not None and seen is not None and seen != self.instance.version:
+            name = self.instance._meta.verbose_name
+            raise forms.ValidationError(
+                STALE_MESSAGE.format(name=name, seen=seen, now=self.instance.version), code="stale"
+            )
+        return cleaned
+
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        seen = getattr(self, "cleaned_data", {}).get("version_seen")
+        if self.instance.pk is not None and seen is not None:
+            # the save is checked against what the editor saw, not what was read just now
+            self.instance.version = seen
+
+
+class VersionedAdminMixin:
+    """Admin pages (and inlines) of versioned rows: the form carries its version, and a save that
+    loses the race to another editor's is refused with a message; nothing is half-written."""
+
+    form = VersionedModelForm
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if fieldsets and "version_seen" not in fieldsets[0][1]["fields"]:
+            name, options = fieldsets[0]
+            fieldsets[0] = (name, {**options, "fields": [*options["fields"], "version_seen"]})
+        return fieldsets
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except VersionConflict as conflict:
+            # raised by the conditional UPDATE inside the admin's transaction, which rolled back
+            name = conflict.instance._meta.verbose_name
+            self.message_user(
+                request,
+                f"Someone else saved this {name} while you were saving yours. Nothing of yours was "
+                "saved: reload the page to see their changes, then make yours again.",
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(request.get_full_path())
 
 
 class BidiTextarea(forms.Textarea):

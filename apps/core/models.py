@@ -62,3 +62,37 @@ def parse_partial_date(text: str):
     except ValueError:
         pass
     raise ValueError(f"not a date of the form YYYY, YYYY-MM or YYYY-MM-DD: {text!r}")
+
+
+class VersionConflict(Exception):
+    """The row changed since this copy of it was read: saving would overwrite someone's edit."""
+
+    def __init__(self, instance: models.Model, expected: int) -> None:
+        self.instance, self.expected = instance, expected
+        name = instance._meta.verbose_name
+        super().__init__(f"This {name} was changed by someone else since version {expected} was read.")
+
+
+class VersionedModel(models.Model):
+    """Optimistic concurrency: every save of a row read at version N is one `UPDATE … WHERE
+    version = N` that sets N + 1, so of two editors who read N only the first one's save lands;
+    the second gets `VersionConflict` and nothing of theirs is written."""
+
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update):
+        expected = self.version
+        values = [(field, model, value) for field, model, value in values if field.attname != "version"]
+        values.append((self._meta.get_field("version"), None, expected + 1))  # update_fields saves too
+        updated = super()._do_update(
+            base_qs.filter(version=expected), using, pk_val, values, update_fields, forced_update
+        )
+        if updated:
+            self.version = expected + 1
+            return updated
+        if base_qs.filter(pk=pk_val).exists():
+            raise VersionConflict(self, expected)
+        return updated  # the row is gone: Django goes on to INSERT it, as without versions

@@ -6,12 +6,18 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.html import format_html
 
-from apps.core.admin_helpers import BidiTextarea, BidiTextInput, FullTextSearchMixin, bidi
+from apps.core.admin_helpers import (
+    BidiTextarea,
+    BidiTextInput,
+    FullTextSearchMixin,
+    VersionedAdminMixin,
+    bidi,
+)
 from apps.documents.models import Document
 
 
 @admin.register(Document)
-class DocumentAdmin(FullTextSearchMixin, admin.ModelAdmin):
+class DocumentAdmin(VersionedAdminMixin, FullTextSearchMixin, admin.ModelAdmin):
     list_display = [
         "shown_title",
         "outlet",

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
-from apps.core.models import CreatedByModel, DatePrecision, format_partial_date
+from apps.core.models import CreatedByModel, DatePrecision, VersionedModel, format_partial_date
 from apps.entities.models import Entity
 
 
@@ -24,7 +24,7 @@ class DocumentQuerySet(models.QuerySet):
         return self.exclude(body="")
 
 
-class Document(CreatedByModel):
+class Document(VersionedModel, CreatedByModel):
     class Kind(models.TextChoices):
         NEWS_ARTICLE = "news_article", "News article"
         REPORT = "report"

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch
 from django.template.response import TemplateResponse
 
-from apps.core.admin_helpers import BidiTextInput, FullTextSearchMixin, bidi
+from apps.core.admin_helpers import BidiTextInput, FullTextSearchMixin, VersionedAdminMixin, bidi
 from apps.entities.models import Alias, Entity
 from apps.entities.services import entity_merge
 
@@ -39,7 +39,7 @@ class MergeForm(forms.Form):
 
 
 @admin.register(Entity)
-class EntityAdmin(FullTextSearchMixin, admin.ModelAdmin):
+class EntityAdmin(VersionedAdminMixin, FullTextSearchMixin, admin.ModelAdmin):
     list_display = [
         "shown_name",
         "kind",

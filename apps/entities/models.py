@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
-from apps.core.models import CreatedByModel, TimestampedModel
+from apps.core.models import CreatedByModel, TimestampedModel, VersionedModel
 
 
 class EntityQuerySet(models.QuerySet):
@@ -17,7 +17,7 @@ class EntityQuerySet(models.QuerySet):
         return self.filter(Q(name__icontains=text) | Q(aliases__name__icontains=text)).distinct()
 
 
-class Entity(CreatedByModel):
+class Entity(VersionedModel, CreatedByModel):
     class Kind(models.TextChoices):
         PERSON = "person"
         ORGANIZATION = "organization"

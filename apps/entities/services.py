@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 
 from apps.entities.models import Alias, Entity
 from apps.entities.signals import entity_merged
@@ -40,11 +41,17 @@ def entity_merge(*, keep: Entity, duplicate: Entity, by=None) -> Entity:
             rows = relation.related_model._base_manager.filter(**{field: duplicate})
             if relation.related_model is Entity:
                 rows = rows.exclude(pk=keep.pk)
-            rows.update(**{field: keep})
+            bump = {"version": F("version") + 1} if _versioned(relation.related_model) else {}
+            rows.update(**{field: keep}, **bump)
 
     duplicate.delete()
     entity_merged.send(sender=Entity, keep=keep, duplicate_id=duplicate_id, by=by)
     return keep
+
+
+def _versioned(model) -> bool:
+    # a row moved onto the kept entity is a new version: a form opened on the old one is refused
+    return any(field.attname == "version" for field in model._meta.concrete_fields)
 
 
 def _merge_aliases(*, keep: Entity, duplicate: Entity) -> None:
