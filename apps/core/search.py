@@ -13,7 +13,8 @@ from apps.core.arabic import clitic_variants, search_normalize
 TSQUERY = SearchQueryField()
 WORD_PATTERN = r"[\w\u064B-\u065F\u0670\u0640]+"  # letters, digits and the marks inside words
 WORD = re.compile(WORD_PATTERN)
-QUERY_ITEM = re.compile(rf'"([^"]*)"|(-?)({WORD_PATTERN})')
+# a minus excludes only at the start of a word: «al-Qaeda» is two words, not «al» without «Qaeda»
+QUERY_ITEM = re.compile(rf'"([^"]*)"|((?<!\S)-)?({WORD_PATTERN})')
 
 
 def _term(word: str) -> Func:

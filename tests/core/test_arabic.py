@@ -117,3 +117,22 @@ def test_a_highlight_escapes_the_text_and_skips_negated_words():
 
 def test_no_highlight_when_no_word_matches():
     assert highlight("طالبان", "Pompeo") is None
+
+
+@pytest.mark.parametrize(
+    ("query", "statement", "found"),
+    [
+        ("the withdrawal", "The withdrawal of US troops emboldened al-Qaeda.", True),
+        ('"the Taliban"', "The Taliban hosted al-Qaeda.", True),
+        ("US-Taliban agreement", "The US-Taliban agreement was signed in Doha.", True),
+        ("al-Qaeda", "Al-Qaeda trains in Kunar.", True),
+        ("Kandahar -bombing", "A suicide bombing hit Kandahar.", False),
+    ],
+)
+def test_english_stop_words_and_hyphens_do_not_spoil_a_query(make_claim, query, statement, found):
+    from apps.claims.models import Claim
+    from apps.core.search import search_queryset
+
+    claim = make_claim(statement)
+
+    assert search_queryset(Claim.objects.all(), query).filter(pk=claim.pk).exists() is found

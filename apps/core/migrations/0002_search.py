@@ -54,9 +54,13 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
      WHERE w ~ '^[ء-يٱ-ۓ]{2,}$'
     UNION SELECT substr(w, 2) FROM base WHERE w ~ '^[وفبل][ء-يٱ-ۓ]{4,}$'
   )
-  SELECT ct_tsquery_or_agg(plainto_tsquery('pg_catalog.arabic', form) || plainto_tsquery('pg_catalog.simple', form))
-      || plainto_tsquery('pg_catalog.english', word)
-    FROM forms
+  SELECT CASE
+    -- an English stop word («the», «a») is no word to look for: the English text never holds it
+    WHEN word !~ '[ء-يٱ-ۓ]' AND numnode(plainto_tsquery('pg_catalog.english', word)) = 0 THEN ''::tsquery
+    ELSE (SELECT ct_tsquery_or_agg(plainto_tsquery('pg_catalog.arabic', form)
+                                   || plainto_tsquery('pg_catalog.simple', form)) FROM forms)
+         || plainto_tsquery('pg_catalog.english', word)
+  END
 $$;
 
 CREATE OR REPLACE AGGREGATE ct_tsvector_agg(tsvector) (SFUNC = tsvector_concat, STYPE = tsvector, INITCOND = '');
