@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import environ
+import pghistory
 from django.core.exceptions import ImproperlyConfigured
 
 from apps.core.database import database_config
@@ -49,6 +50,8 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
 INSTALLED_APPS = [
+    # above django.contrib.admin: its change-form template adds the "Events" link to tracked models
+    "pghistory.admin",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -60,6 +63,8 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "pgtrigger",
+    "pghistory",
     "apps.core",
     "apps.entities",
     "apps.documents",
@@ -75,6 +80,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # every change a request makes is recorded with its user and URL (apps/core/history.py)
+    "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "apps.api.middleware.StatementTimeoutMiddleware",
@@ -141,7 +148,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "apps.api.v1.pagination.HybridPagination",
     "EXCEPTION_HANDLER": "apps.api.v1.exceptions.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's, with the error answers (400, 401, 404, 503…) listed for each operation
+    "DEFAULT_SCHEMA_CLASS": "apps.api.v1.schema.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
@@ -165,6 +173,14 @@ SPECTACULAR_SETTINGS = {
         "RelationKindEnum": "apps.claims.models.ClaimRelation.Kind",
     },
 }
+
+# History (apps/core/history.py): the events admin lists who made each change and from which URL.
+PGHISTORY_ADMIN_MODEL = "pghistory.MiddlewareEvents"
+# the time of the change itself, not of its transaction: events of one save come out in order
+PGHISTORY_CREATED_AT_FUNCTION = "clock_timestamp()"
+# no reverse accessor from a tracked row to its events: code that walks the model graph (an entity
+# merge moves "every row pointing at it") must never move history onto another row
+PGHISTORY_OBJ_FIELD = pghistory.ObjForeignKey(related_name="+")
 
 LOGGING = {
     "version": 1,

@@ -31,10 +31,14 @@ def _view_permissions() -> set[tuple[str, str]]:
     return {(app, f"view_{model}") for app, models in _CURATED_MODELS.items() for model in models}
 
 
+# the admin's history of a row (pghistory's events page, with who made each change) is read-only
+HISTORY = {("pghistory", "view_middlewareevents")}
+
 ROLE_PERMISSIONS: dict[str, set[tuple[str, str]]] = {
-    EDITOR: _all_model_permissions() | {("claims", "view_draft")},
+    EDITOR: _all_model_permissions() | {("claims", "view_draft")} | HISTORY,
     # fact-checkers set statuses (change claim), relate claims and grade sources; they read the rest
     FACT_CHECKER: _view_permissions()
+    | HISTORY
     | {
         ("claims", "view_draft"),
         ("claims", "change_claim"),

@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Length
 
 from apps.claims.anchoring import quote_anchor
+from apps.core.history import tracked
 from apps.core.models import CreatedByModel, DatePrecision, VersionedModel, format_partial_date
 from apps.documents.models import Document
 from apps.entities.models import Entity
@@ -38,6 +39,8 @@ class Credibility(models.IntegerChoices):
     CANNOT_BE_JUDGED = 6, "6 — truth cannot be judged"
 
 
+# the grade is the credibility room's to recompute on every input change: not an edit of the claim
+@tracked(exclude=["credibility", "credibility_explanation", "credibility_sources", "credibility_affirmers"])
 class Claim(VersionedModel, CreatedByModel):
     class Status(models.TextChoices):
         UNREVIEWED = "unreviewed"
@@ -118,6 +121,7 @@ class Claim(VersionedModel, CreatedByModel):
         super().save(*args, **kwargs)
 
 
+@tracked()
 class Attestation(VersionedModel, CreatedByModel):
     """One appearance of a claim in a document: the exact quote, who says it, whom they relay."""
 
@@ -196,6 +200,7 @@ class Attestation(VersionedModel, CreatedByModel):
             raise ValidationError({"origin_document": "A document cannot relay itself."})
 
 
+@tracked()
 class ClaimRelation(CreatedByModel):
     """A typed edge between two claims; `contradicts` is symmetric and stored once."""
 

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from apps.core.history import tracked
 from apps.entities.models import Entity
 
 
@@ -16,6 +17,7 @@ class SourceRatingQuerySet(models.QuerySet):
         return self.order_by("entity_id", "-rated_at", "-id").distinct("entity_id")
 
 
+@tracked()
 class SourceRating(models.Model):
     """One grading of an entity's reliability on the Admiralty scale; the latest is current."""
 

@@ -189,7 +189,10 @@ def _store(claims: list[Claim]) -> None:
     if not claims:
         return
     with connection.cursor() as cursor:
-        cursor.executemany(
+        # on the driver's cursor, past Django's execute wrappers: pghistory's (apps/core/history.py)
+        # prefixes every statement with its context and breaks `executemany`'s parameter list
+        # (django-pghistory#258); these columns are never history, so they need no context
+        cursor.cursor.executemany(
             "UPDATE claims_claim SET credibility = %s, credibility_explanation = %s::jsonb, "
             "credibility_sources = %s::integer[], credibility_affirmers = %s::integer[] WHERE id = %s",
             [

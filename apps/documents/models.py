@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from apps.core.history import tracked
 from apps.core.models import CreatedByModel, DatePrecision, VersionedModel, format_partial_date
 from apps.entities.models import Entity
 
@@ -24,6 +25,7 @@ class DocumentQuerySet(models.QuerySet):
         return self.exclude(body="")
 
 
+@tracked()
 class Document(VersionedModel, CreatedByModel):
     class Kind(models.TextChoices):
         NEWS_ARTICLE = "news_article", "News article"

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from apps.core.history import tracked
 from apps.core.models import CreatedByModel, TimestampedModel, VersionedModel
 
 
@@ -17,6 +18,7 @@ class EntityQuerySet(models.QuerySet):
         return self.filter(Q(name__icontains=text) | Q(aliases__name__icontains=text)).distinct()
 
 
+@tracked()
 class Entity(VersionedModel, CreatedByModel):
     class Kind(models.TextChoices):
         PERSON = "person"
@@ -70,6 +72,7 @@ class Entity(VersionedModel, CreatedByModel):
             ancestor = ancestor.parent
 
 
+@tracked()
 class Alias(TimestampedModel):
     """Another name of an entity: an Arabic spelling, an English form, a transliteration."""
 

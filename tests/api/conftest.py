@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
 
 import pytest
+import requests
+import schemathesis
 from django.core.cache import cache
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.renderers import OpenApiJsonRenderer
 from rest_framework.test import APIClient
+from schemathesis.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from apps.claims.models import Attestation, Claim, ClaimRelation
 from apps.credibility.models import SourceRating
@@ -16,6 +27,9 @@ from apps.entities.models import Alias, Entity
 PASSWORD = "pw-for-tests-only"  # the password tests/conftest.py gives its users
 
 ROLE_FIXTURES = {"consumer": "consumer", "fact-checker": "fact_checker", "editor": "editor"}
+
+# an answer is documented: its status code, content type and body are the schema's for its operation
+DOCUMENTED = [status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
 @pytest.fixture(autouse=True)
@@ -93,3 +107,34 @@ def row_counts(db) -> Callable[[], dict[str, int]]:
         }
 
     return count
+
+
+@pytest.fixture(scope="session")
+def openapi() -> schemathesis.BaseSchema:
+    """The schema /api/schema/ serves, as schemathesis reads it."""
+    document = OpenApiJsonRenderer().render(SchemaGenerator().get_schema(request=None, public=True))
+    return schemathesis.openapi.from_dict(json.loads(document))
+
+
+@pytest.fixture
+def assert_documented(openapi) -> Callable:
+    """Make a check that a test client's response is one the schema documents for its operation."""
+
+    def check(response) -> None:
+        request = response.wsgi_request
+        operation = openapi.find_operation_by_path(request.method, request.path)
+        assert operation is not None, f"{request.method} {request.path} is not in the schema"
+        answer = schemathesis.Response(
+            status_code=response.status_code,
+            headers={name: [value] for name, value in response.headers.items()},
+            content=response.content,
+            request=requests.Request(request.method, request.build_absolute_uri()).prepare(),
+            elapsed=0.0,
+            verify=True,
+        )
+        # the path's parameters, by their names in the schema: `/claims/{id}/` against `/claims/7/`
+        template = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(operation.path))
+        parameters = re.fullmatch(template, request.path).groupdict()
+        operation.Case(path_parameters=parameters).validate_response(answer, checks=DOCUMENTED)
+
+    return check

@@ -74,6 +74,22 @@ def test_odd_ids_and_values_are_4xx_not_5xx(api_client, make_claim, url):
     assert 400 <= response.status_code < 500, response.content
 
 
+@pytest.mark.parametrize(
+    "url", ["/api/v1/claims/1.5e-3/", "/api/v1/claims/%2F/", "/api/v1/no-such-thing/", "/api/v1/claims/1/x/"]
+)
+def test_a_path_the_api_does_not_have_is_a_json_404(api_client, url):
+    response = api_client.get(url)
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+
+
+def test_a_path_without_its_slash_is_still_redirected_to_it(api_client):
+    response = api_client.get("/api/v1/claims")
+
+    assert (response.status_code, response.headers["Location"]) == (301, "/api/v1/claims/")
+
+
 def test_a_body_over_the_limit_is_refused(editor_api_client, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
 
@@ -86,7 +102,7 @@ def test_a_body_over_the_limit_is_refused(editor_api_client, settings):
 
 @pytest.mark.django_db(transaction=True)  # as in production: no test transaction around the request
 def test_a_query_past_the_statement_timeout_is_a_503_and_the_limit_does_not_leak(
-    api_client, settings, monkeypatch, make_claim
+    api_client, settings, monkeypatch, make_claim, assert_documented
 ):
     make_claim()
     settings.API_STATEMENT_TIMEOUT_MS = 20
@@ -101,6 +117,7 @@ def test_a_query_past_the_statement_timeout_is_a_503_and_the_limit_does_not_leak
 
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "10"
+    assert_documented(response)
     with connection.cursor() as cursor:
         cursor.execute("SHOW statement_timeout")
         assert cursor.fetchone()[0] == "0"

@@ -161,6 +161,21 @@ def test_conflicts_are_found_whichever_way_round_the_contradiction_is_stored(api
     assert [c["id"] for c in response.json()] == sorted([earlier.pk, later.pk])
 
 
+def test_conflicts_are_one_documented_list_that_list_filters_and_pages_do_not_touch(
+    api_client, make_claim, assert_documented
+):
+    claim, other = make_claim("B"), make_claim("A", status=Claim.Status.DISPUTED)
+    ClaimRelation.objects.create(kind=ClaimRelation.Kind.CONTRADICTS, from_claim=other, to_claim=claim)
+
+    response = api_client.get(
+        f"/api/v1/claims/{claim.pk}/conflicts/", {"status": "refuted", "page": 9, "ordering": "nonsense"}
+    )
+
+    assert response.status_code == 200
+    assert [c["id"] for c in response.json()] == [other.pk]
+    assert_documented(response)
+
+
 def test_a_claim_without_contradictions_has_no_conflicts(api_client, make_claim):
     claim = make_claim()
 

@@ -23,7 +23,9 @@ def changed():
     claims_changed.disconnect(receive)
 
 
-def test_an_entity_that_speaks_a_quote_cannot_be_deleted(editor_api_client, make_attestation, make_entity):
+def test_an_entity_that_speaks_a_quote_cannot_be_deleted(
+    editor_api_client, make_attestation, make_entity, assert_documented
+):
     speaker = make_entity("الأمم المتحدة")
     make_attestation(speaker=speaker)
 
@@ -31,6 +33,7 @@ def test_an_entity_that_speaks_a_quote_cannot_be_deleted(editor_api_client, make
 
     assert response.status_code == 409
     assert "1 attestations refer to it" in response.json()["detail"]
+    assert_documented(response)
     assert Entity.objects.filter(pk=speaker.pk).exists()
 
 

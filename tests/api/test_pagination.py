@@ -152,6 +152,15 @@ def test_previous_links_walk_back_through_the_same_pages(seed, api_client):
     assert backward == forward[-2::-1]
 
 
+def test_a_cursor_page_without_a_count_is_documented(api_client, make_claim, assert_documented):
+    make_claim("one")
+
+    response = api_client.get("/api/v1/claims/?cursor=")
+
+    assert "count" not in response.json()
+    assert_documented(response)
+
+
 def test_the_first_cursor_page_has_no_previous_and_the_last_no_next(api_client, make_claim):
     make_claim("one")
 

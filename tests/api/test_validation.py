@@ -142,6 +142,19 @@ def test_an_unknown_kind_is_a_400_and_writes_nothing(row_counts, editor_api_clie
     assert row_counts() == before
 
 
+def test_an_alias_without_a_name_is_a_400_in_a_patch_too(editor_api_client, make_entity, row_counts):
+    entity = make_entity()
+    before = row_counts()
+
+    response = editor_api_client.patch(
+        f"/api/v1/entities/{entity.pk}/", {"aliases": [{"language": "en"}]}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"aliases": {"0": {"name": ["This field is required."]}}}
+    assert row_counts() == before
+
+
 def test_a_document_date_precision_without_a_date_is_a_400_on_published(editor_api_client):
     response = editor_api_client.post(
         "/api/v1/documents/",

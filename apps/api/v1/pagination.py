@@ -141,7 +141,11 @@ class HybridPagination:
         return self.active.get_paginated_response(data)
 
     def get_paginated_response_schema(self, schema):
-        return self.page.get_paginated_response_schema(schema)
+        page = self.page.get_paginated_response_schema(schema)
+        # a cursor page has next, previous and results, and no count
+        page["required"] = [name for name in page["required"] if name != "count"]
+        page["properties"]["count"]["description"] = "Page numbers only: not given with `cursor`."
+        return page
 
     def get_schema_operation_parameters(self, view):
         params = self.page.get_schema_operation_parameters(view)

@@ -18,3 +18,12 @@ class RolePermission(permissions.DjangoModelPermissionsOrAnonReadOnly):
 
 def is_editor(user) -> bool:
     return user.is_authenticated and user.has_perm("claims.add_claim")
+
+
+class CanReadHistory(permissions.BasePermission):
+    """The history shows who changed what, drafts' past text included: those who see drafts read it."""
+
+    def has_permission(self, request, view) -> bool:
+        return bool(
+            request.user and request.user.is_authenticated and request.user.has_perm("claims.view_draft")
+        )

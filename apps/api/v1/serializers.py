@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.claims.models import Attestation, Claim, ClaimRelation
+from apps.core.models import DatePrecision
 from apps.core.search import highlight
 from apps.credibility.models import SourceRating
 from apps.credibility.rules import LABELS
@@ -77,6 +78,16 @@ class ModelValidatedSerializer(serializers.ModelSerializer):
 # --- read -------------------------------------------------------------------------------
 
 
+def blank_precision(**kwargs) -> serializers.ChoiceField:
+    """A date's precision, "" when there is no date: a read-only model field would drop the blank."""
+    return serializers.ChoiceField(choices=DatePrecision.choices, allow_blank=True, read_only=True, **kwargs)
+
+
+@extend_schema_field({"anyOf": [{"type": "string", "format": "uri"}, {"type": "string", "enum": [""]}]})
+class BlankableURLField(serializers.URLField):
+    """A web address, or "" where none is known (the `uri` format alone refuses the empty string)."""
+
+
 class SearchResultMixin(serializers.Serializer):
     """With `?search=`: the rank and a snippet of the matching text, the words in `<mark>`."""
 
@@ -112,6 +123,13 @@ class AliasSerializer(serializers.ModelSerializer):
     class Meta:
         model = Alias
         fields = ["name", "language"]
+
+    def validate(self, attrs):
+        # the aliases sent replace the entity's whole list, so each needs its name in a PATCH too
+        # (DRF lets a partial update leave out the required fields of nested objects)
+        if "name" not in attrs:
+            raise serializers.ValidationError({"name": [self.fields["name"].error_messages["required"]]})
+        return attrs
 
 
 class TrackRecordSerializer(serializers.Serializer):
@@ -205,8 +223,9 @@ class EntityWriteSerializer(ModelValidatedSerializer):
 
 
 class DocumentRefSerializer(serializers.ModelSerializer):
-    outlet = EntityRefSerializer(read_only=True)
+    outlet = EntityRefSerializer(read_only=True, allow_null=True)
     published = serializers.CharField(source="published_display", read_only=True)
+    published_precision = blank_precision()
 
     class Meta:
         model = Document
@@ -215,8 +234,10 @@ class DocumentRefSerializer(serializers.ModelSerializer):
 
 
 class DocumentSerializer(SearchResultMixin, serializers.ModelSerializer):
-    outlet = EntityRefSerializer(read_only=True)
+    url = BlankableURLField(read_only=True)
+    outlet = EntityRefSerializer(read_only=True, allow_null=True)
     authors = EntityRefSerializer(many=True, read_only=True)
+    published_precision = blank_precision(help_text="How much of the date is known.")
     published_display = serializers.CharField(read_only=True)
 
     class Meta:
@@ -280,8 +301,8 @@ class ClaimRefSerializer(serializers.ModelSerializer):
 
 class AttestationReadSerializer(serializers.ModelSerializer):
     document = DocumentRefSerializer(read_only=True)
-    speaker = EntityRefSerializer(read_only=True)
-    origin_entity = EntityRefSerializer(read_only=True)
+    speaker = EntityRefSerializer(read_only=True, allow_null=True)
+    origin_entity = EntityRefSerializer(read_only=True, allow_null=True)
     origin_document = serializers.SerializerMethodField()
 
     class Meta:
@@ -415,6 +436,7 @@ class ClaimReadSerializer(SearchResultMixin, serializers.ModelSerializer):
     subjects = EntityRefSerializer(many=True, read_only=True)
     attestations = AttestationReadSerializer(many=True, read_only=True)
     relations = serializers.SerializerMethodField()
+    point_in_time_precision = blank_precision()
     point_in_time_display = serializers.CharField(read_only=True)
     credibility = CredibilitySerializer(source="*", read_only=True)
 
@@ -528,3 +550,19 @@ class SourceRatingSerializer(ModelValidatedSerializer):
         # through the service: every claim resting on the entity is regraded in this transaction
         request = self.context.get("request")
         return source_rating_create(**validated_data, by=request.user if request is not None else None)
+
+
+class HistoryEventSerializer(serializers.Serializer):
+    """One recorded change (apps.core.history.HistoryEntry) of a claim or of one of its attestations."""
+
+    model = serializers.ChoiceField(choices=["claim", "attestation"], help_text="What changed.")
+    object_id = serializers.IntegerField(help_text="The id of the claim or attestation.")
+    event = serializers.ChoiceField(choices=["insert", "update", "delete"])
+    at = serializers.DateTimeField(help_text="When the change was made.")
+    user = serializers.CharField(
+        source="username", allow_null=True, help_text="Who made it; null for scripts and raw SQL."
+    )
+    changes = serializers.DictField(
+        child=serializers.ListField(child=serializers.JSONField(), min_length=2, max_length=2),
+        help_text="The fields it changed, each as [old, new] (null before an insert, after a delete).",
+    )

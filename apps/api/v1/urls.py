@@ -1,4 +1,6 @@
-from django.urls import include, path
+from django.http import JsonResponse
+from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
@@ -12,7 +14,16 @@ router.register("attestations", views.AttestationViewSet, basename="attestation"
 router.register("relations", views.RelationViewSet, basename="relation")
 router.register("source-ratings", views.SourceRatingViewSet, basename="source-rating")
 
+
+@csrf_exempt  # it changes nothing, whatever the method
+def not_found(request, path):
+    """A 404 in JSON, as the API's own are, where Django would answer with an HTML page."""
+    return JsonResponse({"detail": "Not found."}, status=404)
+
+
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="auth-token"),
     path("", include(router.urls)),
+    # any other path ending in a slash (`claims/1.5e-3/`); one without is still redirected to it first
+    re_path(r"^(?P<path>.+)/$", not_found),
 ]

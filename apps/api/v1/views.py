@@ -7,17 +7,18 @@ from collections import Counter
 from django.db import transaction
 from django.db.models import Prefetch, ProtectedError, Q, QuerySet, RestrictedError, Value
 from django.db.models.functions import Coalesce
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.response import Response
 
 from apps.api.v1 import filters, serializers
-from apps.api.v1.permissions import RolePermission, is_editor
+from apps.api.v1.permissions import CanReadHistory, RolePermission, is_editor
 from apps.claims.models import Attestation, Claim, ClaimRelation
 from apps.claims.selectors import claim_conflicts
 from apps.claims.signals import claims_changed
+from apps.core.history import object_history
 from apps.credibility.models import SourceRating
 from apps.credibility.selectors import entities_with_reliability
 from apps.credibility.services import claims_resting_on, credibility_recompute
@@ -54,6 +55,17 @@ class _ReadWriteSerializers:
             ) from error
 
 
+def answered_with(read_serializer_class) -> extend_schema_view:
+    """Document that the writes answer with the read representation, as their serializers do."""
+    return extend_schema_view(
+        **{
+            action: extend_schema(responses=read_serializer_class)
+            for action in ("create", "update", "partial_update")
+        }
+    )
+
+
+@answered_with(serializers.EntitySerializer)
 class EntityViewSet(_ReadWriteSerializers, viewsets.ModelViewSet):
     read_serializer_class = serializers.EntitySerializer
     write_serializer_class = serializers.EntityWriteSerializer
@@ -84,6 +96,7 @@ class EntityViewSet(_ReadWriteSerializers, viewsets.ModelViewSet):
             credibility_recompute(claim_ids=claims_resting_on([entity.pk]))
 
 
+@answered_with(serializers.DocumentSerializer)
 class DocumentViewSet(_ReadWriteSerializers, viewsets.ModelViewSet):
     read_serializer_class = serializers.DocumentSerializer
     write_serializer_class = serializers.DocumentWriteSerializer
@@ -125,8 +138,8 @@ class ClaimViewSet(_ReadWriteSerializers, viewsets.ModelViewSet):
 
     def get_queryset(self):
         visible = _visible_claims(self.request.user)
-        if self.action == "conflicts":
-            return visible  # the claim itself only needs to exist for this user; its conflicts are read below
+        if self.action in ("conflicts", "history"):
+            return visible  # the claim itself only needs to exist for this user; the rest is read below
         return self._with_inline_fields(visible)
 
     def _with_inline_fields(self, claims: QuerySet[Claim]) -> QuerySet[Claim]:
@@ -195,7 +208,8 @@ class ClaimViewSet(_ReadWriteSerializers, viewsets.ModelViewSet):
             claims_changed.send(sender=Claim, claim_ids=sorted(neighbours))
 
     @extend_schema(responses=serializers.ClaimReadSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    # all of them, in one list: the list's filters and pages are not for this one claim
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def conflicts(self, request, pk=None):
         """The claims that contradict this one, each with its attestations."""
         claim = self.get_object()
@@ -203,7 +217,23 @@ class ClaimViewSet(_ReadWriteSerializers, viewsets.ModelViewSet):
         others = self._with_inline_fields(Claim.objects.filter(pk__in=conflicting)).order_by("id")
         return Response(serializers.ClaimReadSerializer(others, many=True, context={"request": request}).data)
 
+    @extend_schema(responses=serializers.HistoryEventSerializer(many=True))
+    # the whole history, oldest first: the list's filters and pages are not for this one claim
+    @action(
+        detail=True,
+        methods=["get"],
+        filter_backends=[],
+        pagination_class=None,
+        permission_classes=[CanReadHistory],
+    )
+    def history(self, request, pk=None):
+        """Every recorded change of this claim and of its attestations (deleted ones too)."""
+        claim = self.get_object()
+        entries = object_history(obj=claim, parts=[Attestation])
+        return Response(serializers.HistoryEventSerializer(entries, many=True).data)
 
+
+@answered_with(serializers.AttestationReadSerializer)
 class AttestationViewSet(_ReadWriteSerializers, viewsets.ModelViewSet):
     read_serializer_class = serializers.AttestationReadSerializer
     write_serializer_class = serializers.AttestationWriteSerializer
