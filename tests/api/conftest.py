@@ -42,9 +42,36 @@ def _fast_passwords_and_fresh_throttles(settings):
     cache.clear()
 
 
+class ScriptClient(APIClient):
+    """A client that writes as a careful script does: it GETs the row first and sends its ETag
+    back in If-Match. A test that means to send no If-Match, or a stale one, passes
+    `HTTP_IF_MATCH` itself ("" for none)."""
+
+    def _with_if_match(self, path, extra):
+        if "HTTP_IF_MATCH" not in extra:
+            etag = self.get(path).headers.get("ETag")
+            if etag:
+                extra["HTTP_IF_MATCH"] = etag
+        elif extra["HTTP_IF_MATCH"] == "":
+            del extra["HTTP_IF_MATCH"]
+        return extra
+
+    def patch(self, path, data=None, format=None, content_type=None, follow=False, **extra):
+        extra = self._with_if_match(path, extra)
+        return super().patch(path, data, format, content_type, follow, **extra)
+
+    def put(self, path, data=None, format=None, content_type=None, follow=False, **extra):
+        extra = self._with_if_match(path, extra)
+        return super().put(path, data, format, content_type, follow, **extra)
+
+    def delete(self, path, data=None, format=None, content_type=None, follow=False, **extra):
+        extra = self._with_if_match(path, extra)
+        return super().delete(path, data, format, content_type, follow, **extra)
+
+
 @pytest.fixture
 def api_client() -> APIClient:
-    return APIClient()
+    return ScriptClient()
 
 
 @pytest.fixture
@@ -62,7 +89,7 @@ def token_client(db) -> Callable[..., APIClient]:
             "/api/v1/auth/token/", {"username": user.username, "password": PASSWORD}, format="json"
         )
         assert response.status_code == 200, response.content
-        client = APIClient()
+        client = ScriptClient()
         client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
         return client
 

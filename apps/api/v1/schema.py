@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 from rest_framework.permissions import SAFE_METHODS
 
@@ -41,6 +41,19 @@ class AutoSchema(SpectacularAutoSchema):
             operation["responses"].setdefault(code, self._get_response_for_code(response, code))
         return operation
 
+    def get_override_parameters(self):
+        parameters = super().get_override_parameters()
+        if self.method in ("PUT", "PATCH", "DELETE") and getattr(self.view, "versioned", False):
+            if_match = OpenApiParameter(
+                "If-Match",
+                str,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="The ETag of the version you change, as a GET of it answered.",
+            )
+            parameters = [*parameters, if_match]
+        return parameters
+
     def _errors(self, operation: dict) -> dict[str, OpenApiResponse]:
         """The errors this operation can answer with, each when the view can raise it."""
         parameters = {(p["in"], p["name"]) for p in operation.get("parameters", [])}
@@ -60,6 +73,9 @@ class AutoSchema(SpectacularAutoSchema):
             errors["404"] = OpenApiResponse(ErrorSerializer, "No such object (or page, or cursor).")
         if self.method == "DELETE":
             errors["409"] = OpenApiResponse(ErrorSerializer, "Other rows still refer to this one.")
+        if self.method in ("PUT", "PATCH", "DELETE") and getattr(self.view, "versioned", False):
+            errors["412"] = OpenApiResponse(ErrorSerializer, "Changed since the version If-Match names.")
+            errors["428"] = OpenApiResponse(ErrorSerializer, "If-Match is missing: send the ETag you read.")
         if self.view.throttle_classes:
             errors["429"] = OpenApiResponse(ErrorSerializer, "Too many requests: wait `Retry-After` seconds.")
         errors["503"] = OpenApiResponse(

@@ -32,6 +32,78 @@ class Conflict(APIException):
     default_code = "conflict"
 
 
+class PreconditionRequired(APIException):
+    status_code = 428
+    default_detail = (
+        "Send If-Match with the ETag of the version you change: GET it first, so that an edit made "
+        "since is not overwritten."
+    )
+    default_code = "precondition_required"
+
+
+class PreconditionFailed(APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "Someone changed it since the version you name: GET it again, then make your change."
+    default_code = "precondition_failed"
+
+
+def etag(instance) -> str:
+    """The ETag of a versioned row: its version column, not a hash of what was rendered."""
+    return f'"{instance._meta.model_name}-{instance.pk}-v{instance.version}"'
+
+
+class _VersionPreconditions:
+    """Optimistic concurrency over HTTP: a read of one row carries its `ETag`; PUT, PATCH and
+    DELETE must send it back in `If-Match` (428 without, 412 when stale), and the write is the
+    model's conditional UPDATE against that version, so of two racing requests one wins."""
+
+    versioned = True
+    WRITES = ("PUT", "PATCH", "DELETE")
+
+    def get_object(self):
+        obj = super().get_object()
+        if self.request.method in self.WRITES:
+            sent = self.request.headers.get("If-Match")
+            if not sent:
+                raise PreconditionRequired()
+            tags = {tag.strip().removeprefix("W/") for tag in sent.split(",")}
+            if "*" not in tags and etag(obj) not in tags:
+                raise PreconditionFailed(f"{PreconditionFailed.default_detail} It is now at {etag(obj)}.")
+        self._etag_object = obj
+        return obj
+
+    def get_serializer(self, *args, **kwargs):
+        serializer = super().get_serializer(*args, **kwargs)
+        self._last_serializer = serializer
+        return serializer
+
+    def destroy(self, request, *args, **kwargs):
+        with transaction.atomic():
+            instance = self.get_object()
+            # locked at the version named: no save can land between this check and the delete
+            if (
+                not type(instance)
+                ._base_manager.select_for_update()
+                .filter(pk=instance.pk, version=instance.version)
+                .exists()
+            ):
+                raise PreconditionFailed()
+            self.perform_destroy(instance)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if response.status_code in (200, 201):
+            instance = None
+            if request.method in ("POST", "PUT", "PATCH") and hasattr(self, "_last_serializer"):
+                instance = getattr(self._last_serializer, "instance", None)
+            elif request.method in ("GET", "HEAD") and getattr(self, "action", None) == "retrieve":
+                instance = getattr(self, "_etag_object", None)
+            if instance is not None and getattr(instance, "version", None) is not None:
+                response["ETag"] = etag(instance)
+        return response
+
+
 class _ReadWriteSerializers:
     read_serializer_class = None
     write_serializer_class = None
@@ -66,7 +138,7 @@ def answered_with(read_serializer_class) -> extend_schema_view:
 
 
 @answered_with(serializers.EntitySerializer)
-class EntityViewSet(_ReadWriteSerializers, viewsets.ModelViewSet):
+class EntityViewSet(_VersionPreconditions, _ReadWriteSerializers, viewsets.ModelViewSet):
     read_serializer_class = serializers.EntitySerializer
     write_serializer_class = serializers.EntityWriteSerializer
     permission_classes = [RolePermission]
@@ -97,7 +169,7 @@ class EntityViewSet(_ReadWriteSerializers, viewsets.ModelViewSet):
 
 
 @answered_with(serializers.DocumentSerializer)
-class DocumentViewSet(_ReadWriteSerializers, viewsets.ModelViewSet):
+class DocumentViewSet(_VersionPreconditions, _ReadWriteSerializers, viewsets.ModelViewSet):
     read_serializer_class = serializers.DocumentSerializer
     write_serializer_class = serializers.DocumentWriteSerializer
     permission_classes = [RolePermission]
@@ -128,7 +200,7 @@ def _visible_claims(user):
     return Claim.objects.visible_to(user)
 
 
-class ClaimViewSet(_ReadWriteSerializers, viewsets.ModelViewSet):
+class ClaimViewSet(_VersionPreconditions, _ReadWriteSerializers, viewsets.ModelViewSet):
     read_serializer_class = serializers.ClaimReadSerializer
     write_serializer_class = serializers.ClaimWriteSerializer
     permission_classes = [RolePermission]
@@ -234,7 +306,7 @@ class ClaimViewSet(_ReadWriteSerializers, viewsets.ModelViewSet):
 
 
 @answered_with(serializers.AttestationReadSerializer)
-class AttestationViewSet(_ReadWriteSerializers, viewsets.ModelViewSet):
+class AttestationViewSet(_VersionPreconditions, _ReadWriteSerializers, viewsets.ModelViewSet):
     read_serializer_class = serializers.AttestationReadSerializer
     write_serializer_class = serializers.AttestationWriteSerializer
     permission_classes = [RolePermission]
