@@ -4,24 +4,32 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from apps.claims.anchoring import MAX_LISTED, NearMiss, context, nearest_passages, occurrences, quote_reanchor
 from apps.claims.models import Attestation, Claim, ClaimRelation
 from apps.claims.selectors import claim_conflicts
-from apps.claims.services import claims_set_publication, claims_set_status, document_replace_body
+from apps.claims.services import (
+    claim_restore,
+    claims_set_publication,
+    claims_set_status,
+    document_replace_body,
+)
 from apps.claims.signals import claims_changed
 from apps.core.admin_helpers import (
     BidiTextarea,
     FullTextSearchMixin,
+    RevertAdminMixin,
     VersionedAdminMixin,
     VersionedModelForm,
     bidi,
+    may_revert,
 )
 from apps.documents.admin import DocumentAdmin
 from apps.documents.models import Document
@@ -247,6 +255,7 @@ class StatusForm(forms.Form):
 
 @admin.register(Claim)
 class ClaimAdmin(
+    RevertAdminMixin,
     VersionedAdminMixin,
     FullTextSearchMixin,
     _RegradesClaims,
@@ -389,9 +398,46 @@ class ClaimAdmin(
         }
         return TemplateResponse(request, "admin/claims/claim/set_status.html", context)
 
+    def get_urls(self):
+        deleted = path("deleted/", self.admin_site.admin_view(self.deleted_view), name="claims_claim_deleted")
+        return [deleted, *super().get_urls()]
+
+    def deleted_view(self, request):
+        """The deleted claims (their last delete events), each with a Restore button."""
+        if not may_revert(request, Claim):
+            raise PermissionDenied
+        if request.method == "POST":
+            claim_id = request.POST.get("claim", "")
+            try:
+                if not claim_id.isdigit():
+                    raise ValidationError("Choose a claim to restore.")
+                claim = claim_restore(claim_id=int(claim_id), by=request.user)
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+                return HttpResponseRedirect(request.path)
+            self.message_user(request, f"Claim #{claim.pk} was restored with its attestations and relations.")
+            return HttpResponseRedirect(reverse("admin:claims_claim_change", args=[claim.pk]))
+        existing = Claim._base_manager.values("pk")
+        events = (
+            Claim.pgh_event_model.objects.filter(pgh_label="delete")
+            .exclude(pgh_obj_id__in=existing)
+            .select_related("pgh_context")
+            .order_by("pgh_obj_id", "-pgh_id")
+            .distinct("pgh_obj_id")
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Restore a deleted claim",
+            "opts": self.opts,
+            "events": sorted(events, key=lambda e: e.pgh_created_at, reverse=True),
+        }
+        return TemplateResponse(request, "admin/claims/claim/deleted.html", context)
+
 
 @admin.register(Attestation)
-class AttestationAdmin(VersionedAdminMixin, _RegradesClaims, _BidiTextMixin, admin.ModelAdmin):
+class AttestationAdmin(
+    RevertAdminMixin, VersionedAdminMixin, _RegradesClaims, _BidiTextMixin, admin.ModelAdmin
+):
     form = AttestationForm
     list_display = ["shown_quote", "claim_link", "document", "speaker", "origin_entity", "stance"]
     list_filter = ["stance", "document__language"]

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 
 from apps.claims.anchoring import quote_reanchor
 from apps.claims.models import Attestation, Claim, ClaimRelation
 from apps.claims.signals import claims_changed
+from apps.core.history import event_revert
 from apps.documents.models import Document
 
 
@@ -102,3 +104,94 @@ def document_replace_body(*, document: Document, body: str) -> list[Attestation]
         )
     claims_changed.send(sender=Document, claim_ids=sorted({a.claim_id for a in attestations}))
     return moved
+
+
+def _claim_ids_touched(instance, previous) -> set[int]:
+    """The claims whose grade a revert of this row may move, as it was and as it is now."""
+    ids: set[int] = set()
+    for row in (instance, previous):
+        if row is None:
+            continue
+        if isinstance(row, Claim):
+            ids.add(row.pk)
+        elif isinstance(row, Attestation):
+            ids.add(row.claim_id)
+        elif isinstance(row, ClaimRelation):
+            ids.update({row.from_claim_id, row.to_claim_id})
+        elif isinstance(row, Document):
+            ids.update(
+                Attestation.objects.filter(Q(document=row.pk) | Q(origin_document=row.pk)).values_list(
+                    "claim_id", flat=True
+                )
+            )
+    return ids
+
+
+def check_document_revert(sender, instance, previous, **kwargs) -> None:
+    """A document's body is set back only if every quote anchored in it stays where it is."""
+    if sender is not Document or previous is None or previous.body == instance.body:
+        return
+    lost = [
+        a
+        for a in Attestation.objects.filter(document=instance.pk).order_by("pk")
+        if instance.body[a.start : a.end] != a.quote
+    ]
+    if lost:
+        names = "; ".join(f"#{a.pk} «{a.quote[:40]}»" for a in lost)
+        raise ValidationError(
+            {"body": f"That body does not hold the quote of {len(lost)} attestation(s) where it is: {names}."}
+        )
+
+
+def regrade_reverted(sender, instance, previous, **kwargs) -> None:
+    ids = _claim_ids_touched(instance, previous)
+    if ids:
+        claims_changed.send(sender=sender, claim_ids=sorted(ids))
+
+
+def _deleted_with(model, claim_delete, rows: Q) -> list:
+    """The delete events of `model` rows that went with a claim: same pghistory context (one
+    request or one `pghistory.context()`), or, with no context, the cascade's moments before
+    the claim's own delete; only rows that are still gone, each once."""
+    events = model.pgh_event_model.objects.filter(rows, pgh_label="delete")
+    if claim_delete.pgh_context_id is not None:
+        events = events.filter(pgh_context_id=claim_delete.pgh_context_id)
+    else:
+        events = events.filter(
+            pgh_context__isnull=True,
+            pgh_created_at__lte=claim_delete.pgh_created_at,
+            pgh_created_at__gte=claim_delete.pgh_created_at - datetime.timedelta(seconds=5),
+        )
+    existing = set(
+        model._base_manager.filter(pk__in=events.values("pgh_obj_id")).values_list("pk", flat=True)
+    )
+    latest = {}
+    for event in events.order_by("pgh_id"):
+        if event.pgh_obj_id not in existing:
+            latest[event.pgh_obj_id] = event
+    return [latest[pk] for pk in sorted(latest)]
+
+
+@transaction.atomic
+def claim_restore(*, claim_id: int, by=None) -> Claim:
+    """Bring back a deleted claim from its delete event, with the attestations and relations
+    deleted with it (same pks, quotes anchored again, the grade recomputed), in one transaction."""
+    if Claim._base_manager.filter(pk=claim_id).exists():
+        raise ValidationError(f"Claim #{claim_id} exists: there is nothing to restore.")
+    deleted = Claim.pgh_event_model.objects.filter(pgh_obj_id=claim_id, pgh_label="delete").order_by(
+        "-pgh_id"
+    )
+    claim_delete = deleted.first()
+    if claim_delete is None:
+        raise ValidationError(f"There is no record of a claim #{claim_id} being deleted.")
+    claim = event_revert(event=claim_delete, by=by)
+    attestations = _deleted_with(Attestation, claim_delete, Q(claim_id=claim_id))
+    relations = _deleted_with(
+        ClaimRelation, claim_delete, Q(from_claim_id=claim_id) | Q(to_claim_id=claim_id)
+    )
+    touched = {claim.pk}
+    for event in [*attestations, *relations]:
+        row = event_revert(event=event, by=by)
+        touched |= _claim_ids_touched(row, None)
+    claims_changed.send(sender=Claim, claim_ids=sorted(touched))
+    return claim

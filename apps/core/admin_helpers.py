@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 
+from apps.core.history import event_revert, snapshot_values
 from apps.core.models import VersionConflict
 from apps.core.search import search_queryset
 
@@ -108,3 +113,51 @@ class BidiTextarea(forms.Textarea):
 class BidiTextInput(forms.TextInput):
     def __init__(self, attrs=None) -> None:
         super().__init__(attrs={"dir": "auto", "class": "vTextField", **(attrs or {})})
+
+
+def may_revert(request, model) -> bool:
+    """Undoing history is an editor's: it needs every write permission on the model (a revert
+    may re-create a deleted row or undo anyone's change), which fact-checkers do not have."""
+    opts = model._meta
+    return all(
+        request.user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}")
+        for action in ("add", "change", "delete")
+    )
+
+
+class RevertAdminMixin:
+    """A *Revert* page per row (`<id>/revert/`): its events, newest first, each with a "Revert to
+    this version" button (a POST) that sets the row back to that event's snapshot."""
+
+    def get_urls(self):
+        name = f"{self.opts.app_label}_{self.opts.model_name}_revert"
+        revert = path("<path:object_id>/revert/", self.admin_site.admin_view(self.revert_view), name=name)
+        return [revert, *super().get_urls()]
+
+    def revert_view(self, request, object_id):
+        if not may_revert(request, self.model):
+            raise PermissionDenied
+        events = self.model.pgh_event_model.objects.filter(pgh_obj_id=object_id).order_by("-pgh_id")
+        if request.method == "POST":
+            event_id = request.POST.get("event", "")
+            event = get_object_or_404(events, pgh_id=int(event_id) if event_id.isdigit() else 0)
+            try:
+                row = event_revert(event=event, by=request.user)
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+                return HttpResponseRedirect(request.path)
+            self.message_user(
+                request, f"{row} was set back to event #{event.pk}: a new version, recorded in its history."
+            )
+            change = f"admin:{self.opts.app_label}_{self.opts.model_name}_change"
+            return HttpResponseRedirect(reverse(change, args=[row.pk]))
+        rows = [(event, snapshot_values(event)) for event in events.select_related("pgh_context")]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Revert {self.opts.verbose_name} #{object_id} to an earlier version",
+            "opts": self.opts,
+            "object_id": object_id,
+            "exists": self.model._base_manager.filter(pk=object_id).exists(),
+            "events": rows,
+        }
+        return TemplateResponse(request, "admin/core/revert.html", context)

@@ -12,6 +12,7 @@ time: the event has its own) and whatever a model adds (a claim's computed credi
 
 from __future__ import annotations
 
+import copy
 import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,10 +20,21 @@ from typing import Any
 
 import pghistory
 from django.contrib.auth import get_user_model
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
 from django.db.models import Q
+from django.dispatch import Signal
 
 SERVER_COLUMNS = ("search_vector", "version", "updated")
+# never set back by a revert: the server's columns, and when the row was first made
+NOT_REVERTED = (*SERVER_COLUMNS, "created")
+
+# Sent by `event_revert` inside its transaction, before the row is validated and after it is
+# saved; the rooms above (claims, credibility) check and regrade what a revert touches. A
+# receiver of `reverting` may raise ValidationError to refuse it. kwargs: instance (the row with
+# the snapshot's values), previous (the row as it was, None when it is re-created), event.
+reverting = Signal()
+reverted = Signal()
 
 
 def tracked(*, exclude: Sequence[str] = ()):
@@ -109,3 +121,49 @@ def _entry(event: dict, model: type[models.Model], usernames: dict[int, str]) ->
         pgh_id=event["pgh_id"],
         event_model=event["pgh_model"],
     )
+
+
+def snapshot_values(event: models.Model) -> dict[str, Any]:
+    """{attname: value} of the editable columns an event's snapshot holds."""
+    model = event.pgh_tracked_model
+    held = {f.attname for f in event._meta.concrete_fields}
+    return {
+        f.attname: getattr(event, f.attname)
+        for f in model._meta.concrete_fields
+        if f.editable and not f.primary_key and f.name not in NOT_REVERTED and f.attname in held
+    }
+
+
+@transaction.atomic
+def event_revert(*, event: models.Model, by=None) -> models.Model:
+    """Set the row of `event` back to that event's snapshot (for a delete event: the row as it
+    was deleted), through the model: `full_clean()` then `save()`, so the revert is a new version
+    and a new event of its own. A row that no longer exists is re-created with its old pk (and
+    its old `created_by`). A snapshot that no longer validates raises ValidationError and nothing
+    is written."""
+    model = event.pgh_tracked_model
+    pk = event.pgh_obj_id
+    current = model._base_manager.select_for_update().filter(pk=pk).first()
+    previous = copy.copy(current)
+    row = current if current is not None else model(pk=pk)
+    for attname, value in snapshot_values(event).items():
+        setattr(row, attname, value)
+    if current is None and hasattr(event, "created_by_id") and hasattr(row, "created_by_id"):
+        row.created_by_id = event.created_by_id
+    name = model._meta.verbose_name
+    try:
+        reverting.send(sender=model, instance=row, previous=previous, event=event)
+        row.full_clean()
+    except ValidationError as error:
+        raise ValidationError(
+            f"This {name} (#{pk}) cannot be set back to its {event.pgh_label} event #{event.pk} of "
+            f"{event.pgh_created_at:%Y-%m-%d %H:%M}: " + " ".join(error.messages),
+            code="revert_invalid",
+        ) from error
+    metadata = {"revert_of": f"{event._meta.label}:{event.pk}"}
+    if by is not None:
+        metadata["user"] = by.pk
+    with pghistory.context(**metadata):
+        row.save(force_insert=current is None)
+    reverted.send(sender=model, instance=row, previous=previous, event=event)
+    return row

@@ -12,3 +12,14 @@ def regrade_changed_claims(sender, claim_ids, **kwargs) -> None:
 def regrade_after_merge(sender, keep, duplicate_id, **kwargs) -> None:
     # two roots may now be one: every claim that rested on either entity is regraded
     credibility_recompute(claim_ids=claims_resting_on([keep.pk, duplicate_id]))
+
+
+def regrade_after_revert(sender, instance, previous, **kwargs) -> None:
+    # an entity's name or a rating set back: the claims resting on it are regraded
+    from apps.credibility.models import SourceRating
+    from apps.entities.models import Entity
+
+    if sender is Entity:
+        credibility_recompute(claim_ids=claims_resting_on([instance.pk]))
+    elif sender is SourceRating:
+        credibility_recompute(claim_ids=claims_resting_on([instance.entity_id]))

@@ -10,6 +10,7 @@ from apps.core.admin_helpers import (
     BidiTextarea,
     BidiTextInput,
     FullTextSearchMixin,
+    RevertAdminMixin,
     VersionedAdminMixin,
     bidi,
 )
@@ -17,7 +18,7 @@ from apps.documents.models import Document
 
 
 @admin.register(Document)
-class DocumentAdmin(VersionedAdminMixin, FullTextSearchMixin, admin.ModelAdmin):
+class DocumentAdmin(RevertAdminMixin, VersionedAdminMixin, FullTextSearchMixin, admin.ModelAdmin):
     list_display = [
         "shown_title",
         "outlet",

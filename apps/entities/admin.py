@@ -8,7 +8,13 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch
 from django.template.response import TemplateResponse
 
-from apps.core.admin_helpers import BidiTextInput, FullTextSearchMixin, VersionedAdminMixin, bidi
+from apps.core.admin_helpers import (
+    BidiTextInput,
+    FullTextSearchMixin,
+    RevertAdminMixin,
+    VersionedAdminMixin,
+    bidi,
+)
 from apps.entities.models import Alias, Entity
 from apps.entities.services import entity_merge
 
@@ -39,7 +45,7 @@ class MergeForm(forms.Form):
 
 
 @admin.register(Entity)
-class EntityAdmin(VersionedAdminMixin, FullTextSearchMixin, admin.ModelAdmin):
+class EntityAdmin(RevertAdminMixin, VersionedAdminMixin, FullTextSearchMixin, admin.ModelAdmin):
     list_display = [
         "shown_name",
         "kind",
