@@ -46,8 +46,10 @@ def test_a_body_already_stored_is_a_400_on_body_naming_the_document(editor_api, 
 
 def test_editing_a_document_without_changing_its_body_is_not_a_duplicate_of_itself(editor_api, make_document):
     document = make_document(body=BODY)
+    url = f"/api/v1/documents/{document.pk}/"
+    etag = editor_api.get(url).headers["ETag"]  # as a careful client does: the version it changes
 
-    response = editor_api.patch(f"/api/v1/documents/{document.pk}/", {"title": "عنوان جديد"}, format="json")
+    response = editor_api.patch(url, {"title": "عنوان جديد"}, format="json", HTTP_IF_MATCH=etag)
 
     assert response.status_code == 200, response.content
     document.refresh_from_db()
