@@ -20,6 +20,7 @@ from django.db.models.functions import Coalesce
 
 from apps.claims.models import Attestation, Claim
 from apps.claims.selectors import claim_conflicts
+from apps.credibility.models import SourceRating
 from apps.entities.models import Entity
 
 # Laplace's rule of succession: one imagined right and one imagined wrong call, so an entity with
@@ -98,8 +99,6 @@ def entities_with_reliability(queryset=None):
     The track record counts the distinct published claims an entity affirmed, as speaker or as
     root, that editors have since corroborated or refuted; `track_score` is smoothed by PRIOR_RIGHT/WRONG.
     """
-    from apps.credibility.models import SourceRating
-
     queryset = Entity.objects.all() if queryset is None else queryset
     latest = SourceRating.objects.filter(entity=OuterRef("pk")).order_by("-rated_at", "-id")
     # published claims only: a count over drafts would tell anyone that drafts exist
