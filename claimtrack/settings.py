@@ -76,6 +76,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # an oversized API request is a JSON 413/414 before anything reads it
+    "apps.api.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -86,6 +88,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "apps.api.middleware.StatementTimeoutMiddleware",
 ]
+
+# An API request with a longer query string is a 414 (filters and a search fit in far less).
+API_MAX_QUERY_STRING = env.int("API_MAX_QUERY_STRING", default=8192)
 
 # Every API request's queries are cancelled past this many milliseconds (a 503); 0 turns it off.
 API_STATEMENT_TIMEOUT_MS = env.int("API_STATEMENT_TIMEOUT_MS", default=15_000)
@@ -131,7 +136,8 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 
 # The admin's bulk actions and inlines post many fields at once (a document with its attestations).
 DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=5000)
-# The largest request body accepted (a long report's text fits): larger is refused with a 400.
+# The largest request body accepted (a long report's text fits): larger is a 413 in the API
+# (apps/api/middleware.py), Django's 400 in the admin.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 
 REST_FRAMEWORK = {

@@ -398,6 +398,13 @@ class ClaimAdmin(
         }
         return TemplateResponse(request, "admin/claims/claim/set_status.html", context)
 
+    change_list_template = "admin/claims/claim/change_list_with_deleted.html"
+
+    def changelist_view(self, request, extra_context=None):
+        if may_revert(request, Claim):
+            extra_context = {**(extra_context or {}), "deleted_url": reverse("admin:claims_claim_deleted")}
+        return super().changelist_view(request, extra_context)
+
     def get_urls(self):
         deleted = path("deleted/", self.admin_site.admin_view(self.deleted_view), name="claims_claim_deleted")
         return [deleted, *super().get_urls()]

@@ -13,7 +13,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Length
 
 from apps.claims.anchoring import quote_anchor
-from apps.core.history import tracked
+from apps.core.history import tracked, tracked_links
 from apps.core.models import CreatedByModel, DatePrecision, VersionedModel, format_partial_date
 from apps.documents.models import Document
 from apps.entities.models import Entity
@@ -119,6 +119,15 @@ class Claim(VersionedModel, CreatedByModel):
         if self.point_in_time and not self.point_in_time_precision:
             self.point_in_time_precision = DatePrecision.DAY
         super().save(*args, **kwargs)
+
+
+@tracked_links("subjects", label="subject")
+class ClaimSubject(Claim.subjects.through):
+    """A claim's subject link, for its history (the table is the field's own)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "claim subject"
 
 
 @tracked()

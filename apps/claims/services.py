@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
@@ -12,7 +11,7 @@ from django.db.models import F, Q
 from apps.claims.anchoring import quote_reanchor
 from apps.claims.models import Attestation, Claim, ClaimRelation
 from apps.claims.signals import claims_changed
-from apps.core.history import event_revert
+from apps.core.history import CASCADE, event_revert
 from apps.documents.models import Document
 
 
@@ -160,7 +159,7 @@ def _deleted_with(model, claim_delete, rows: Q) -> list:
         events = events.filter(
             pgh_context__isnull=True,
             pgh_created_at__lte=claim_delete.pgh_created_at,
-            pgh_created_at__gte=claim_delete.pgh_created_at - datetime.timedelta(seconds=5),
+            pgh_created_at__gte=claim_delete.pgh_created_at - CASCADE,
         )
     existing = set(
         model._base_manager.filter(pk__in=events.values("pgh_obj_id")).values_list("pk", flat=True)

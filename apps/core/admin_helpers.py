@@ -6,13 +6,12 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from apps.core.history import event_revert, snapshot_values
+from apps.core.history import event_revert, history_points
 from apps.core.models import VersionConflict
 from apps.core.search import search_queryset
 
@@ -127,7 +126,16 @@ def may_revert(request, model) -> bool:
 
 class RevertAdminMixin:
     """A *Revert* page per row (`<id>/revert/`): its events, newest first, each with a "Revert to
-    this version" button (a POST) that sets the row back to that event's snapshot."""
+    this version" button (a POST) that sets the row back to that event's snapshot. The change
+    form links to it for those who may revert."""
+
+    change_form_template = "admin/core/change_form_with_revert.html"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if may_revert(request, self.model):
+            name = f"admin:{self.opts.app_label}_{self.opts.model_name}_revert"
+            extra_context = {**(extra_context or {}), "revert_url": reverse(name, args=[object_id])}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_urls(self):
         name = f"{self.opts.app_label}_{self.opts.model_name}_revert"
@@ -137,27 +145,29 @@ class RevertAdminMixin:
     def revert_view(self, request, object_id):
         if not may_revert(request, self.model):
             raise PermissionDenied
-        events = self.model.pgh_event_model.objects.filter(pgh_obj_id=object_id).order_by("-pgh_id")
+        if not str(object_id).isdigit():
+            raise Http404
+        points = history_points(self.model, int(object_id))
         if request.method == "POST":
-            event_id = request.POST.get("event", "")
-            event = get_object_or_404(events, pgh_id=int(event_id) if event_id.isdigit() else 0)
+            chosen = {point.key: point for point in points}.get(request.POST.get("event", ""))
+            if chosen is None:
+                raise Http404("No such event of this row.")
             try:
-                row = event_revert(event=event, by=request.user)
+                row = event_revert(event=chosen.event, by=request.user)
             except ValidationError as error:
                 self.message_user(request, " ".join(error.messages), messages.ERROR)
                 return HttpResponseRedirect(request.path)
             self.message_user(
-                request, f"{row} was set back to event #{event.pk}: a new version, recorded in its history."
+                request, f"{row} was set back to {chosen.name}: a new version, recorded in its history."
             )
             change = f"admin:{self.opts.app_label}_{self.opts.model_name}_change"
             return HttpResponseRedirect(reverse(change, args=[row.pk]))
-        rows = [(event, snapshot_values(event)) for event in events.select_related("pgh_context")]
         context = {
             **self.admin_site.each_context(request),
             "title": f"Revert {self.opts.verbose_name} #{object_id} to an earlier version",
             "opts": self.opts,
             "object_id": object_id,
             "exists": self.model._base_manager.filter(pk=object_id).exists(),
-            "events": rows,
+            "points": points,
         }
         return TemplateResponse(request, "admin/core/revert.html", context)

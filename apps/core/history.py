@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pghistory
+import pgtrigger
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -48,6 +49,109 @@ def tracked(*, exclude: Sequence[str] = ()):
     )
 
 
+# rows deleted with another without a pghistory context: removed within these moments before it
+CASCADE = datetime.timedelta(seconds=5)
+# {owner model: [(many-to-many field name, proxy of its through model), ...]}, filled by `tracked_links`
+LINKS: dict[type[models.Model], list[tuple[str, type[models.Model]]]] = {}
+
+
+def tracked_links(field_name: str, *, label: str):
+    """Record every link added to and removed from a many-to-many field (a claim's subjects, a
+    document's authors): decorate a proxy of the field's through model. pghistory cannot put
+    triggers on the through table Django creates, but it can on a proxy of it; the table, the
+    admin and the API keep using the plain field. In a row's history a link event reads as
+    `label` (an insert adds the target, a delete removes it)."""
+
+    def decorate(proxy: type[models.Model]) -> type[models.Model]:
+        owner = proxy._meta.proxy_for_model._meta.auto_created
+        if (
+            not proxy._meta.proxy
+            or owner is None
+            or owner._meta.get_field(field_name).remote_field.through is not proxy._meta.proxy_for_model
+        ):
+            raise TypeError(f"{proxy.__name__} is not a proxy of the through model of {field_name}")
+        tracked_proxy = pghistory.track(pghistory.InsertEvent(), pghistory.DeleteEvent())(proxy)
+        # a link is made and removed, never changed in place: an UPDATE would bypass its history
+        pgtrigger.register(pgtrigger.Protect(name="links_are_not_updated", operation=pgtrigger.Update))(
+            tracked_proxy
+        )
+        tracked_proxy.history_label = label
+        LINKS.setdefault(owner, []).append((field_name, tracked_proxy))
+        return tracked_proxy
+
+    return decorate
+
+
+def link_columns(owner: type[models.Model], field_name: str) -> tuple[str, str]:
+    """The through table's (owner, target) foreign-key attnames: ("claim_id", "entity_id")."""
+    field = owner._meta.get_field(field_name)
+    return f"{field.m2m_field_name()}_id", f"{field.m2m_reverse_field_name()}_id"
+
+
+def link_owner(event_model: type[models.Model]) -> tuple[type[models.Model], str] | None:
+    """(owner model, field name) when `event_model` records the links of a many-to-many field."""
+    for owner, fields in LINKS.items():
+        for field_name, proxy in fields:
+            if proxy.pgh_event_model is event_model:
+                return owner, field_name
+    return None
+
+
+class LinkTimeline:
+    """Every recorded link event of one row's tracked many-to-many fields, fetched once (one
+    query per field), to answer which targets were linked at any point of its history."""
+
+    def __init__(self, model: type[models.Model], pk) -> None:
+        self.fields = {}
+        for field_name, proxy in LINKS.get(model, []):
+            source, target = link_columns(model, field_name)
+            recorded = list(
+                proxy.pgh_event_model.objects.filter(**{source: pk})
+                .order_by("pgh_created_at", "pgh_id")
+                .values_list("pgh_label", target, "pgh_created_at", "pgh_context_id")
+            )
+            current = set(proxy._base_manager.filter(**{source: pk}).values_list(target, flat=True))
+            self.fields[field_name] = (recorded, current)
+
+    def at(self, point: models.Model, *, deleted_with: bool = False) -> dict[str, list[int]]:
+        """{field: [target ids]} once the request (or `pghistory.context()`) of the event `point`
+        was done: a save writes the row, then its links. With `deleted_with`, for a delete event:
+        the links before the delete took them away (Django removes them just before the row)."""
+        context = point.pgh_context_id
+        found = {}
+        for field_name, (recorded, current) in self.fields.items():
+            if deleted_with:
+                # without what the delete's request took away (with no context, a shell: the
+                # deletes just before it, Django's cascade)
+                applied = [ev for ev in recorded if ev[2] <= point.pgh_created_at]
+                if context:
+                    applied = [ev for ev in applied if ev[3] != context]
+                else:
+                    while (
+                        applied
+                        and applied[-1][0] == "delete"
+                        and applied[-1][3] is None
+                        and (applied[-1][2] >= point.pgh_created_at - CASCADE)
+                    ):
+                        applied.pop()
+            else:
+                applied = [
+                    ev for ev in recorded if ev[2] <= point.pgh_created_at or (context and ev[3] == context)
+                ]
+            # a link older than the history has no insert event: it was there before its first
+            # event (a delete), or, with no event at all, it still is
+            present = dict.fromkeys(current, True)
+            seen: set[int] = set()
+            for label, target_id, _, _ in recorded:
+                if target_id not in seen:
+                    seen.add(target_id)
+                    present[target_id] = label == "delete"
+            for label, target_id, _, _ in applied:
+                present[target_id] = label == "insert"
+            found[field_name] = sorted(target_id for target_id, here in present.items() if here)
+        return found
+
+
 @dataclass(frozen=True)
 class HistoryEntry:
     """One recorded change of one row, with the fields it changed as {field: [old, new]}."""
@@ -59,9 +163,15 @@ class HistoryEntry:
     user_id: int | None
     username: str | None
     url: str | None
+    command: str | None
     changes: dict[str, list[Any]] = field(default_factory=dict)
     pgh_id: int = 0
     event_model: str = ""
+
+    @property
+    def via(self) -> str | None:
+        """What made the change: the request's URL, or the management command."""
+        return self.url or (f"manage.py {self.command}" if self.command else None)
 
 
 def object_history(*, obj: models.Model, parts: Sequence[type[models.Model]] = ()) -> list[HistoryEntry]:
@@ -101,6 +211,14 @@ def object_history(*, obj: models.Model, parts: Sequence[type[models.Model]] = (
 def _entry(event: dict, model: type[models.Model], usernames: dict[int, str]) -> HistoryEntry:
     columns = {f.column: f.name for f in model._meta.concrete_fields}
     data = {columns.get(k, k): v for k, v in (event["pgh_data"] or {}).items() if k != "id"}
+    object_id = int(event["pgh_obj_id"])
+    name = model._meta.model_name
+    if owner := link_owner(model.pgh_event_model):
+        # a link: the target added or removed, in the owner's words ("subject": entity #28)
+        name = model.history_label
+        target = link_columns(*owner)[1]
+        object_id = (event["pgh_data"] or {})[target]
+        data = {name: object_id}
     if event["pgh_label"] == "insert":
         changes = {name: [None, value] for name, value in data.items()}
     elif event["pgh_label"] == "delete":
@@ -110,17 +228,88 @@ def _entry(event: dict, model: type[models.Model], usernames: dict[int, str]) ->
     context = event["pgh_context"] or {}
     user_id = context.get("user")
     return HistoryEntry(
-        model=model._meta.model_name,
-        object_id=int(event["pgh_obj_id"]),
+        model=name,
+        object_id=object_id,
         event=event["pgh_label"],
         at=event["pgh_created_at"],
         user_id=user_id,
         username=usernames.get(user_id),
         url=context.get("url"),
+        command=context.get("command"),
         changes=changes,
         pgh_id=event["pgh_id"],
         event_model=event["pgh_model"],
     )
+
+
+@dataclass(frozen=True)
+class HistoryPoint:
+    """One moment of a row's history that it can be set back to: an event of the row or of one
+    of its links, with the values (fields and links) the row had then."""
+
+    event: models.Model
+    key: str
+    name: str
+    username: str | None
+    values: dict[str, Any]
+
+    @property
+    def at(self) -> datetime.datetime:
+        return self.event.pgh_created_at
+
+
+def history_points(model: type[models.Model], pk: int) -> list[HistoryPoint]:
+    """Every event of the row `pk` and of its tracked links, newest first, each with the row's
+    values at that moment. A fixed number of queries, whatever the number of events."""
+    row_events = list(model.pgh_event_model.objects.filter(pgh_obj_id=pk).select_related("pgh_context"))
+    events = [(event, None) for event in row_events]
+    for field_name, proxy in LINKS.get(model, []):
+        source, _ = link_columns(model, field_name)
+        link_events = proxy.pgh_event_model.objects.filter(**{source: pk}).select_related("pgh_context")
+        events += [(event, (field_name, proxy)) for event in link_events]
+    events.sort(key=lambda item: (item[0].pgh_created_at, item[1] is not None, item[0].pgh_id))
+    row_events.sort(key=lambda event: (event.pgh_created_at, event.pgh_id))
+
+    timeline = LinkTimeline(model, pk)
+    links = [
+        timeline.at(event, deleted_with=link is None and event.pgh_label == "delete")
+        for event, link in events
+    ]
+    names = {}
+    for field_name, _ in LINKS.get(model, []):
+        ids = {target for state in links for target in state[field_name]}
+        target_model = model._meta.get_field(field_name).related_model
+        names[field_name] = target_model._base_manager.in_bulk(ids)
+    user_ids = {(event.pgh_context.metadata if event.pgh_context else {}).get("user") for event, _ in events}
+    usernames = dict(get_user_model().objects.filter(pk__in=user_ids - {None}).values_list("pk", "username"))
+
+    points = []
+    for (event, link), state in zip(events, links, strict=True):
+        if link is None:
+            row_event = event
+            name = f"{event.pgh_label} #{event.pk}"
+        else:
+            field_name, proxy = link
+            before = [e for e in row_events if e.pgh_created_at <= event.pgh_created_at]
+            row_event = before[-1] if before else None
+            target = getattr(event, link_columns(model, field_name)[1])
+            verb = "added" if event.pgh_label == "insert" else "removed"
+            name = f"{proxy.history_label} #{target} {verb} (#{event.pk})"
+        values = snapshot_values(row_event) if row_event is not None else {}
+        for field_name, target_ids in state.items():
+            shown = names[field_name]
+            values[field_name] = "; ".join(str(shown.get(i, f"#{i} (deleted)")) for i in target_ids) or None
+        context = event.pgh_context.metadata if event.pgh_context else {}
+        points.append(
+            HistoryPoint(
+                event=event,
+                key=f"{event._meta.label}:{event.pk}",
+                name=name,
+                username=usernames.get(context.get("user")),
+                values=values,
+            )
+        )
+    return points[::-1]
 
 
 def snapshot_values(event: models.Model) -> dict[str, Any]:
@@ -134,25 +323,54 @@ def snapshot_values(event: models.Model) -> dict[str, Any]:
     }
 
 
+def row_event_at(point: models.Model) -> models.Model | None:
+    """The event of the row whose values held at `point`: `point` itself for an event of the row,
+    for a link event the row's latest event before it; None when the row has
+    not changed since before the history began."""
+    owner = link_owner(type(point))
+    if owner is None:
+        return point
+    model, field_name = owner
+    source, _ = link_columns(model, field_name)
+    events = model.pgh_event_model.objects.filter(pgh_obj_id=getattr(point, source))
+    return (
+        events.filter(pgh_created_at__lte=point.pgh_created_at).order_by("-pgh_created_at", "-pgh_id").first()
+    )
+
+
 @transaction.atomic
 def event_revert(*, event: models.Model, by=None) -> models.Model:
-    """Set the row of `event` back to that event's snapshot (for a delete event: the row as it
-    was deleted), through the model: `full_clean()` then `save()`, so the revert is a new version
-    and a new event of its own. A row that no longer exists is re-created with its old pk (and
-    its old `created_by`). A snapshot that no longer validates raises ValidationError and nothing
-    is written."""
-    model = event.pgh_tracked_model
-    pk = event.pgh_obj_id
+    """Set a row back to how it was at `event`, an event of the row (for a delete event: the row
+    as it was deleted) or of one of its tracked links: its fields from the row's snapshot, its
+    many-to-many links as they were then. Through the model, `full_clean()` then `save()`, so the
+    revert is a new version and new events of its own. A row that no longer exists is re-created
+    with its old pk (and its old `created_by`); a link target deleted since (an entity merged
+    away) is left out. A snapshot that no longer validates raises ValidationError and nothing is
+    written."""
+    owner = link_owner(type(event))
+    if owner is None:
+        model, pk, snapshot = event.pgh_tracked_model, event.pgh_obj_id, event
+    else:
+        model, field_name = owner
+        pk = getattr(event, link_columns(model, field_name)[0])
+        snapshot = row_event_at(event)
     current = model._base_manager.select_for_update().filter(pk=pk).first()
+    if current is None and (snapshot is None or owner is not None):
+        raise ValidationError(
+            f"This {model._meta.verbose_name} (#{pk}) no longer exists: "
+            "restore it from its delete event first.",
+            code="revert_invalid",
+        )
     previous = copy.copy(current)
     row = current if current is not None else model(pk=pk)
-    for attname, value in snapshot_values(event).items():
-        setattr(row, attname, value)
-    if current is None and hasattr(event, "created_by_id") and hasattr(row, "created_by_id"):
-        row.created_by_id = event.created_by_id
+    if snapshot is not None:
+        for attname, value in snapshot_values(snapshot).items():
+            setattr(row, attname, value)
+        if current is None and hasattr(snapshot, "created_by_id") and hasattr(row, "created_by_id"):
+            row.created_by_id = snapshot.created_by_id
     name = model._meta.verbose_name
     try:
-        reverting.send(sender=model, instance=row, previous=previous, event=event)
+        reverting.send(sender=model, instance=row, previous=previous, event=snapshot or event)
         row.full_clean()
     except ValidationError as error:
         raise ValidationError(
@@ -163,7 +381,12 @@ def event_revert(*, event: models.Model, by=None) -> models.Model:
     metadata = {"revert_of": f"{event._meta.label}:{event.pk}"}
     if by is not None:
         metadata["user"] = by.pk
+    links = LinkTimeline(model, pk).at(event, deleted_with=event.pgh_label == "delete" and owner is None)
     with pghistory.context(**metadata):
         row.save(force_insert=current is None)
-    reverted.send(sender=model, instance=row, previous=previous, event=event)
+        for field_name, target_ids in links.items():
+            target_model = model._meta.get_field(field_name).related_model
+            existing = target_model._base_manager.filter(pk__in=target_ids).values_list("pk", flat=True)
+            getattr(row, field_name).set(sorted(existing))
+    reverted.send(sender=model, instance=row, previous=previous, event=snapshot or event)
     return row

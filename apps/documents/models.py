@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
-from apps.core.history import tracked
+from apps.core.history import tracked, tracked_links
 from apps.core.models import CreatedByModel, DatePrecision, VersionedModel, format_partial_date
 from apps.entities.models import Entity
 
@@ -154,3 +154,21 @@ class Document(VersionedModel, CreatedByModel):
                     "re-anchoring (document_replace_body) so that no quote silently loses its place."
                 }
             )
+
+
+@tracked_links("authors", label="author")
+class DocumentAuthor(Document.authors.through):
+    """A document's author link, for its history (the table is the field's own)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "document author"
+
+
+@tracked_links("cites", label="citation")
+class DocumentCitation(Document.cites.through):
+    """A document's link to a document it cites, for its history (the table is the field's own)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "document citation"

@@ -74,6 +74,10 @@ def _move_many_to_many(relation, *, keep: Entity, duplicate: Entity) -> None:
     through = relation.through
     source = relation.field.m2m_field_name()  # the model holding the ManyToManyField
     target = relation.field.m2m_reverse_field_name()  # the entity side
-    already = through.objects.filter(**{target: keep}).values(source)
-    through.objects.filter(**{target: duplicate, f"{source}__in": already}).delete()
-    through.objects.filter(**{target: duplicate}).update(**{target: keep})
+    # removed from the duplicate and made anew to the kept one, never updated in place: the link
+    # history (apps.core.history.tracked_links) records a delete and an insert
+    moved = through.objects.filter(**{target: duplicate})
+    already = set(through.objects.filter(**{target: keep}).values_list(f"{source}_id", flat=True))
+    sources = sorted(set(moved.values_list(f"{source}_id", flat=True)) - already)
+    moved.delete()
+    through.objects.bulk_create([through(**{f"{source}_id": pk, f"{target}_id": keep.pk}) for pk in sources])

@@ -90,14 +90,45 @@ def test_a_path_without_its_slash_is_still_redirected_to_it(api_client):
     assert (response.status_code, response.headers["Location"]) == (301, "/api/v1/claims/")
 
 
-def test_a_body_over_the_limit_is_refused(editor_api_client, settings):
+def test_a_body_over_the_limit_is_a_413_that_names_the_limit(editor_api_client, settings, row_counts):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    before = row_counts()
 
     response = editor_api_client.post(
         "/api/v1/documents/", {"title": "big", "language": "ar", "body": "ا" * 4096}, format="json"
     )
 
-    assert response.status_code in (400, 413)
+    assert response.status_code == 413
+    assert response.json()["detail"].endswith("bytes; the API takes at most 1024 bytes.")
+    assert row_counts() == before
+
+
+def test_a_body_under_the_limit_goes_through(editor_api_client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024
+
+    response = editor_api_client.post(
+        "/api/v1/documents/", {"title": "big", "language": "ar", "body": "ا" * 4096}, format="json"
+    )
+
+    assert response.status_code == 201
+
+
+def test_a_query_string_over_the_limit_is_a_414(api_client, settings, db):
+    settings.API_MAX_QUERY_STRING = 100
+
+    long = api_client.get("/api/v1/claims/", {"search": "ا" * 100})
+    short = api_client.get("/api/v1/claims/", {"search": "طالبان"})
+
+    assert long.status_code == 414 and "at most 100" in long.json()["detail"]
+    assert short.status_code == 200
+
+
+def test_a_content_length_that_is_no_number_is_a_400(api_client, db):
+    response = api_client.post(
+        "/api/v1/claims/", data="{}", content_type="application/json", CONTENT_LENGTH="x"
+    )
+
+    assert response.status_code == 400 and "Content-Length" in response.json()["detail"]
 
 
 @pytest.mark.django_db(transaction=True)  # as in production: no test transaction around the request

@@ -107,6 +107,26 @@ def test_a_claims_history_lists_who_changed_which_fields_of_it_and_its_attestati
     assert history[3]["object_id"] == attestation.pk
 
 
+def test_a_claims_history_lists_the_subjects_added_and_removed(
+    editor_api_client, editor, make_claim, make_entity
+):
+    taliban, un = make_entity(name="طالبان"), make_entity(name="الأمم المتحدة")
+    claim = make_claim()
+    claim.subjects.add(taliban)
+    editor_api_client.patch(f"/api/v1/claims/{claim.pk}/", {"subjects": [un.pk]}, format="json")
+
+    history = editor_api_client.get(f"/api/v1/claims/{claim.pk}/history/").json()
+
+    assert [(e["model"], e["event"], e["object_id"], e["user"]) for e in history] == [
+        ("claim", "insert", claim.pk, None),
+        ("subject", "insert", taliban.pk, None),
+        ("subject", "delete", taliban.pk, editor.username),
+        ("subject", "insert", un.pk, editor.username),
+    ]
+    assert history[2]["changes"] == {"subject": [taliban.pk, None]}
+    assert history[3]["changes"] == {"subject": [None, un.pk]}
+
+
 @pytest.mark.parametrize(
     "role, expected", [("anonymous", 401), ("consumer", 403), ("fact-checker", 200), ("editor", 200)]
 )
@@ -136,3 +156,12 @@ def test_a_claims_history_runs_a_fixed_number_of_queries(
         response = editor_api_client.get(f"/api/v1/claims/{claim.pk}/history/")
 
     assert len(response.json()) == 8
+
+
+def test_a_claims_history_says_what_made_each_change(editor_api_client, make_claim):
+    claim = make_claim()
+    editor_api_client.patch(f"/api/v1/claims/{claim.pk}/", {"status": "disputed"}, format="json")
+
+    history = editor_api_client.get(f"/api/v1/claims/{claim.pk}/history/").json()
+
+    assert (history[-1]["event"], history[-1]["via"]) == ("update", f"/api/v1/claims/{claim.pk}/")

@@ -97,7 +97,7 @@ def test_the_admin_revert_page_sets_a_claim_back_for_an_editor(make_claim, edito
     url = f"/admin/claims/claim/{claim.pk}/revert/"
 
     page = editor_client.get(url)
-    response = editor_client.post(url, {"event": insert.pk})
+    response = editor_client.post(url, {"event": f"claims.ClaimEvent:{insert.pk}"})
 
     assert page.status_code == 200 and b"Revert to this version" in page.content
     assert response.status_code == 302
@@ -138,8 +138,32 @@ def test_revert_and_restore_are_refused_to_others(request, client, deleted_claim
     claim = make_claim()
     event = claim_events(claim.pk)[0]
 
-    revert = client.post(f"/admin/claims/claim/{claim.pk}/revert/", {"event": event.pk})
+    revert = client.post(
+        f"/admin/claims/claim/{claim.pk}/revert/", {"event": f"claims.ClaimEvent:{event.pk}"}
+    )
     restore = client.post("/admin/claims/claim/deleted/", {"claim": deleted_claim["claim"]})
 
     assert (revert.status_code, restore.status_code) == (403, 403)
     assert not Claim.objects.filter(pk=deleted_claim["claim"]).exists()
+
+
+@pytest.mark.parametrize("who, linked", [("editor", True), ("fact_checker", False)])
+def test_the_change_form_links_to_the_revert_page_for_editors_only(request, client, make_claim, who, linked):
+    client.force_login(request.getfixturevalue(who))
+    claim = make_claim()
+
+    page = client.get(f"/admin/claims/claim/{claim.pk}/change/")
+
+    assert page.status_code == 200
+    assert (f'href="/admin/claims/claim/{claim.pk}/revert/"' in page.content.decode()) is linked
+    assert "Events" in page.content.decode()  # pghistory's own link stays
+
+
+@pytest.mark.parametrize("who, linked", [("editor", True), ("fact_checker", False)])
+def test_the_claim_list_links_to_the_deleted_claims_for_editors_only(request, client, who, linked):
+    client.force_login(request.getfixturevalue(who))
+
+    page = client.get("/admin/claims/claim/")
+
+    assert page.status_code == 200
+    assert ('href="/admin/claims/claim/deleted/"' in page.content.decode()) is linked

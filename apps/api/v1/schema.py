@@ -76,6 +76,12 @@ class AutoSchema(SpectacularAutoSchema):
         if self.method in ("PUT", "PATCH", "DELETE") and getattr(self.view, "versioned", False):
             errors["412"] = OpenApiResponse(ErrorSerializer, "Changed since the version If-Match names.")
             errors["428"] = OpenApiResponse(ErrorSerializer, "If-Match is missing: send the ETag you read.")
+        if "requestBody" in operation:
+            errors["413"] = OpenApiResponse(ErrorSerializer, "The body is larger than the server takes.")
+        if any(where == "query" for where, _ in parameters):
+            errors["414"] = OpenApiResponse(
+                ErrorSerializer, "The query string is longer than the server takes."
+            )
         if self.view.throttle_classes:
             errors["429"] = OpenApiResponse(ErrorSerializer, "Too many requests: wait `Retry-After` seconds.")
         errors["503"] = OpenApiResponse(

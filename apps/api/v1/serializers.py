@@ -553,14 +553,26 @@ class SourceRatingSerializer(ModelValidatedSerializer):
 
 
 class HistoryEventSerializer(serializers.Serializer):
-    """One recorded change (apps.core.history.HistoryEntry) of a claim or of one of its attestations."""
+    """One recorded change (apps.core.history.HistoryEntry) of a claim, of one of its attestations
+    or of its subjects."""
 
-    model = serializers.ChoiceField(choices=["claim", "attestation"], help_text="What changed.")
-    object_id = serializers.IntegerField(help_text="The id of the claim or attestation.")
+    model = serializers.ChoiceField(
+        choices=["claim", "attestation", "subject"],
+        help_text="What changed: the claim, one of its attestations, or its subjects (an entity "
+        "added, `insert`, or removed, `delete`).",
+    )
+    object_id = serializers.IntegerField(help_text="The id of the claim, attestation or subject entity.")
     event = serializers.ChoiceField(choices=["insert", "update", "delete"])
     at = serializers.DateTimeField(help_text="When the change was made.")
     user = serializers.CharField(
-        source="username", allow_null=True, help_text="Who made it; null for scripts and raw SQL."
+        source="username",
+        allow_null=True,
+        help_text="Who made it; null for raw SQL and for scripts not run `--by` a user.",
+    )
+    via = serializers.CharField(
+        allow_null=True,
+        help_text="What made it: the request's path (`/admin/…`, `/api/v1/…`) or `manage.py COMMAND`; "
+        "null for raw SQL.",
     )
     changes = serializers.DictField(
         child=serializers.ListField(child=serializers.JSONField(), min_length=2, max_length=2),

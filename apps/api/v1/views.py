@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from apps.api.v1 import filters, serializers
 from apps.api.v1.permissions import CanReadHistory, RolePermission, is_editor
-from apps.claims.models import Attestation, Claim, ClaimRelation
+from apps.claims.models import Attestation, Claim, ClaimRelation, ClaimSubject
 from apps.claims.selectors import claim_conflicts
 from apps.claims.signals import claims_changed
 from apps.core.history import object_history
@@ -299,9 +299,9 @@ class ClaimViewSet(_VersionPreconditions, _ReadWriteSerializers, viewsets.ModelV
         permission_classes=[CanReadHistory],
     )
     def history(self, request, pk=None):
-        """Every recorded change of this claim and of its attestations (deleted ones too)."""
+        """Every recorded change of this claim, of its attestations (deleted ones too) and of its subjects."""
         claim = self.get_object()
-        entries = object_history(obj=claim, parts=[Attestation])
+        entries = object_history(obj=claim, parts=[Attestation, ClaimSubject])
         return Response(serializers.HistoryEventSerializer(entries, many=True).data)
 
 

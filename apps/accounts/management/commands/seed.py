@@ -6,12 +6,12 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from apps.accounts.roles import roles_ensure
 from apps.accounts.services import demo_editor_ensure
 from apps.claims.models import Claim
+from apps.core.management.recorded import RecordedCommand
 from apps.credibility.services import credibility_recompute
 from apps.documents.models import Document
 from apps.entities.models import Entity
@@ -19,7 +19,7 @@ from apps.entities.models import Entity
 SEED_FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "seed.json"
 
 
-class Command(BaseCommand):
+class Command(RecordedCommand):
     help = "Create the roles, load fixtures/seed.json into an empty database, create the demo editor."
 
     def add_arguments(self, parser) -> None:

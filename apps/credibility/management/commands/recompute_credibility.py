@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
-
 from apps.claims.models import Claim
+from apps.core.management.recorded import RecordedCommand
 from apps.credibility.rules import LABELS
 from apps.credibility.services import credibility_recompute
 
 
-class Command(BaseCommand):
+class Command(RecordedCommand):
     help = "Recompute the credibility of every claim (or of --claim ids) and report what changed."
 
     def add_arguments(self, parser) -> None:

@@ -6,8 +6,9 @@ import argparse
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError, DjangoHelpFormatter
+from django.core.management.base import CommandError, DjangoHelpFormatter
 
+from apps.core.management.recorded import RecordedCommand
 from apps.documents.ingest import (
     SUFFIXES_SHOWN,
     Duplicate,
@@ -53,7 +54,7 @@ class _HelpFormatter(DjangoHelpFormatter, argparse.RawDescriptionHelpFormatter):
     """Django's ordering of the options, and the description's own line breaks."""
 
 
-class Command(BaseCommand):
+class Command(RecordedCommand):
     help = HELP
 
     def create_parser(self, prog_name, subcommand, **kwargs):
