@@ -252,6 +252,8 @@ class HistoryPoint:
     name: str
     username: str | None
     values: dict[str, Any]
+    # the fields (and links) whose value differs from the moment before
+    changed: frozenset[str] = frozenset()
 
     @property
     def at(self) -> datetime.datetime:
@@ -278,23 +280,27 @@ def history_points(model: type[models.Model], pk: int) -> list[HistoryPoint]:
     names = {}
     for field_name, _ in LINKS.get(model, []):
         ids = {target for state in links for target in state[field_name]}
+        target_column = link_columns(model, field_name)[1]
+        ids |= {getattr(event, target_column) for event, link in events if link and link[0] == field_name}
         target_model = model._meta.get_field(field_name).related_model
         names[field_name] = target_model._base_manager.in_bulk(ids)
     user_ids = {(event.pgh_context.metadata if event.pgh_context else {}).get("user") for event, _ in events}
     usernames = dict(get_user_model().objects.filter(pk__in=user_ids - {None}).values_list("pk", "username"))
 
     points = []
+    previous: dict[str, Any] = {}
     for (event, link), state in zip(events, links, strict=True):
         if link is None:
             row_event = event
             name = f"{event.pgh_label} #{event.pk}"
         else:
             field_name, proxy = link
-            before = [e for e in row_events if e.pgh_created_at <= event.pgh_created_at]
-            row_event = before[-1] if before else None
+            earlier = [e for e in row_events if e.pgh_created_at <= event.pgh_created_at]
+            row_event = earlier[-1] if earlier else None
             target = getattr(event, link_columns(model, field_name)[1])
             verb = "added" if event.pgh_label == "insert" else "removed"
-            name = f"{proxy.history_label} #{target} {verb} (#{event.pk})"
+            shown = names[field_name].get(target, f"#{target}")
+            name = f"{proxy.history_label} «{shown}» {verb} (#{event.pk})"
         values = snapshot_values(row_event) if row_event is not None else {}
         for field_name, target_ids in state.items():
             shown = names[field_name]
@@ -307,8 +313,10 @@ def history_points(model: type[models.Model], pk: int) -> list[HistoryPoint]:
                 name=name,
                 username=usernames.get(context.get("user")),
                 values=values,
+                changed=frozenset(key for key, value in values.items() if previous.get(key) != value),
             )
         )
+        previous = values
     return points[::-1]
 
 

@@ -74,7 +74,8 @@ def test_the_revert_page_lists_link_changes_and_sets_the_subjects_back(
     response = editor_client.post(url, {"event": f"claims.ClaimSubjectEvent:{added.pk}"})
 
     html = page.content.decode()
-    assert f"subject #{taliban.pk} added" in html and f"subject #{un.pk} added" in html
+    assert "subject «طالبان» added" in html and "subject «الأمم المتحدة» added" in html
+    assert "<strong>subjects</strong> (changed)" in html
     assert "الأمم المتحدة" in html and "طالبان" in html
     assert response.status_code == 302
     claim.refresh_from_db()
