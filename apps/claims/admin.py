@@ -37,6 +37,17 @@ from apps.documents.models import Document
 CONTRADICTS = ClaimRelation.Kind.CONTRADICTS
 
 
+# what a fact-checker sees but may not change on a claim's page (apps/api/v1 refuses it too)
+FACT_CHECKER_READONLY = [
+    "statement",
+    "language",
+    "subjects",
+    "point_in_time",
+    "point_in_time_precision",
+    "publication",
+]
+
+
 class _BidiTextMixin:
     """Quotes, statements and notes are typed in their own direction."""
 
@@ -305,6 +316,18 @@ class ClaimAdmin(
         ("Record", {"fields": ["created", "updated", "created_by"], "classes": ["collapse"]}),
     ]
 
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not request.user.has_perm("claims.add_claim"):
+            # a fact-checker judges a claim, as in the API: its status and note; the wording, the
+            # subjects and the publication are the editors'
+            fields += [f for f in FACT_CHECKER_READONLY if f not in fields]
+        return fields
+
+    def has_publish_permission(self, request) -> bool:
+        """Publishing and unpublishing are editors' (they write claims); fact-checkers judge them."""
+        return request.user.has_perm("claims.add_claim")
+
     def get_queryset(self, request):
         # the changelist's counts come in the same query as the rows
         return (
@@ -361,14 +384,14 @@ class ClaimAdmin(
     def save_formset(self, request, form, formset, change) -> None:
         self.save_formset_created_by(request, formset)
 
-    @admin.action(description="Publish selected claims", permissions=["change"])
+    @admin.action(description="Publish selected claims", permissions=["publish"])
     def publish(self, request, queryset) -> None:
         changed = claims_set_publication(
             claim_ids=queryset.values_list("pk", flat=True), publication="published"
         )
         self.message_user(request, f"Published {changed} claim(s).", messages.SUCCESS)
 
-    @admin.action(description="Unpublish selected claims (back to draft)", permissions=["change"])
+    @admin.action(description="Unpublish selected claims (back to draft)", permissions=["publish"])
     def unpublish(self, request, queryset) -> None:
         changed = claims_set_publication(claim_ids=queryset.values_list("pk", flat=True), publication="draft")
         self.message_user(request, f"Returned {changed} claim(s) to draft.", messages.SUCCESS)

@@ -254,6 +254,41 @@ def test_a_fact_checker_can_set_statuses_but_not_add_documents(db, client, fact_
     assert client.get("/admin/claims/claimrelation/add/").status_code == 200
 
 
+def test_a_fact_checker_sets_a_claim_s_status_but_not_its_wording_or_publication(
+    client, fact_checker, make_claim, make_entity
+):
+    from tests.admin.test_concurrency import claim_form
+
+    client.force_login(fact_checker)
+    claim = make_claim("The Taliban broke with al-Qaeda.", publication=Claim.Publication.DRAFT)
+    claim.subjects.add(make_entity(name="طالبان"))
+    url = f"/admin/claims/claim/{claim.pk}/change/"
+
+    page = client.get(url)
+    tampered = {"statement": "Rewritten.", "publication": "published"}
+    response = client.post(url, claim_form(claim, **tampered, status="disputed", status_note="Two denials."))
+
+    form = page.context["adminform"].form
+    assert set(form.fields) >= {"status", "status_note"}
+    assert not {"statement", "publication", "subjects"} & set(form.fields)
+    assert response.status_code == 302
+    claim.refresh_from_db()
+    assert (claim.status, claim.status_note) == ("disputed", "Two denials.")
+    assert (claim.statement, claim.publication) == ("The Taliban broke with al-Qaeda.", "draft")
+    assert claim.subjects.count() == 1
+
+
+@pytest.mark.parametrize("who, offered", [("editor", True), ("fact_checker", False)])
+def test_only_editors_are_offered_publishing(request, client, who, offered):
+    client.force_login(request.getfixturevalue(who))
+
+    actions = client.get("/admin/claims/claim/").context["action_form"].fields["action"].choices
+
+    names = {name for name, _ in actions}
+    assert ({"publish", "unpublish"} <= names) is offered
+    assert "set_status" in names
+
+
 def test_the_admin_is_closed_to_anonymous_visitors(client):
     response = client.get("/admin/claims/claim/")
 
