@@ -156,3 +156,22 @@ def test_an_edit_is_searchable_at_once(db, api_client, make_document, make_attes
     found = api_client.get("/api/v1/claims/", {"search": "كونار"}).json()
 
     assert [row["id"] for row in found["results"]] == [claim.pk]
+
+
+def test_a_claim_follows_the_language_of_the_document_its_quote_is_in(
+    api_client, make_claim, make_document, make_attestation
+):
+    body = "The report says the fighters were training in camps near Kunar."
+    document = make_document(body=body, title="Report", language="ar")  # mislabelled at first
+    claim = make_claim("Al-Qaeda keeps camps in Kunar.")
+    make_attestation("the fighters were training in camps", claim=claim, document=document)
+
+    def found() -> list[int]:
+        return [row["id"] for row in api_client.get("/api/v1/claims/", {"search": "train"}).json()["results"]]
+
+    before = found()
+    document.language = "en"
+    document.save()
+
+    # English stems «training» to «train»; the Arabic configuration does not
+    assert before == [] and found() == [claim.pk]
