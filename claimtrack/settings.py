@@ -89,6 +89,10 @@ MIDDLEWARE = [
     "apps.api.middleware.StatementTimeoutMiddleware",
 ]
 
+# A searched list's numbered pages are drawn from this many newest matches (0: all of them);
+# cursor pages walk every match. See docs/search.md.
+SEARCH_WINDOW = env.int("SEARCH_WINDOW", default=2000)
+
 # An API request with a longer query string is a 414 (filters and a search fit in far less).
 API_MAX_QUERY_STRING = env.int("API_MAX_QUERY_STRING", default=8192)
 

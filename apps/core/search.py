@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.contrib.postgres.search import SearchQueryField
+from django.db import connections, router
 from django.db.models import BooleanField, F, FloatField, Func, QuerySet, Value
 
 from apps.core.arabic import clitic_variants, search_normalize
@@ -86,6 +89,44 @@ def search_queryset(queryset: QuerySet, text: str) -> QuerySet:
     return queryset.filter(Matches(F("search_vector"), query)).annotate(
         search_rank=Rank(F("search_vector"), query)
     )
+
+
+@contextmanager
+def _planner(using: str, **settings: str) -> Iterator[None]:
+    """PostgreSQL planner settings for the queries run inside, then back to the defaults. Set in
+    one round trip on the driver's connection, as apps.api.middleware sets its timeout: they
+    are not queries of the view's (nor counted as such by the tests)."""
+    connection = connections[using]
+    connection.ensure_connection()
+    connection.connection.execute("; ".join(f"SET {name} = {value}" for name, value in settings.items()))
+    try:
+        yield
+    finally:
+        try:
+            connection.connection.execute("; ".join(f"RESET {name}" for name in settings))
+        except Exception:  # an aborted transaction or a lost connection: not reused with them
+            connection.close()
+
+
+def newest_match_ids(queryset: QuerySet, limit: int) -> list[int]:
+    """The ids of the newest `limit` rows of a searched queryset, newest first.
+
+    Found through the search index (a bitmap scan) whatever the word. The planner's other plans go
+    wrong at scale: it estimates a word's frequency from a tsquery of many spellings, and does not
+    know that matching a document's vector means reading it back from TOAST. For a rare word it
+    scans the whole table instead of the index, and for a middling one it walks the primary key
+    from the newest row to the oldest (docs/performance.md)."""
+    using = router.db_for_read(queryset.model)
+    with _planner(using, enable_seqscan="off", enable_indexscan="off"):
+        return list(queryset.order_by("-pk").values_list("pk", flat=True)[:limit])
+
+
+@contextmanager
+def by_ids(queryset: QuerySet) -> Iterator[None]:
+    """Run the queries of rows picked by id (`pk__in=ids`) through the primary key: a searched
+    queryset's filter, repeated, must not make the planner scan the table to check it."""
+    with _planner(router.db_for_read(queryset.model), enable_seqscan="off"):
+        yield
 
 
 # --- highlights -----------------------------------------------------------------------------

@@ -175,3 +175,57 @@ def test_a_claim_follows_the_language_of_the_document_its_quote_is_in(
 
     # English stems «training» to «train»; the Arabic configuration does not
     assert before == [] and found() == [claim.pk]
+
+
+def test_numbered_search_pages_come_from_the_newest_matches_and_say_so(seed, api_client, settings):
+    every = Claim.objects.published().filter(pk__in=[r["id"] for r in _all_pages(api_client, "طالبان")])
+    newest = sorted(every.values_list("pk", flat=True), reverse=True)
+    settings.SEARCH_WINDOW = 10
+
+    capped = api_client.get("/api/v1/claims/", {"search": "طالبان", "page_size": 200}).json()
+    rare = api_client.get("/api/v1/claims/", {"search": "كونار"}).json()
+
+    assert len(newest) > 10
+    assert capped["count"] == 10 and capped["count_capped"] is True
+    assert {row["id"] for row in capped["results"]} == set(newest[:10])
+    ranks = [row["search_rank"] for row in capped["results"]]
+    assert ranks == sorted(ranks, reverse=True)  # ranked within the window
+    assert rare["count"] < 10 and rare["count_capped"] is False
+
+
+def test_cursor_pages_walk_every_match_whatever_the_window(seed, api_client, settings):
+    settings.SEARCH_WINDOW = 10
+    walked = _all_pages(api_client, "طالبان")
+    settings.SEARCH_WINDOW = 0
+    unwindowed = api_client.get("/api/v1/claims/", {"search": "طالبان", "page_size": 200}).json()
+
+    assert len(walked) == unwindowed["count"] > 10
+    assert "count_capped" not in unwindowed
+
+
+def test_a_list_without_search_has_no_window(seed, api_client, settings):
+    settings.SEARCH_WINDOW = 10
+
+    body = api_client.get("/api/v1/claims/", {"page_size": 200}).json()
+
+    assert body["count"] == Claim.objects.published().count() and "count_capped" not in body
+
+
+def _all_pages(api_client, query: str) -> list[dict]:
+    rows, url, params = [], "/api/v1/claims/", {"search": query, "cursor": "", "page_size": 7}
+    while url:
+        body = api_client.get(url, params).json()
+        rows += body["results"]
+        url, params = body["next"], None
+    return rows
+
+
+def test_a_search_leaves_the_planner_settings_as_it_found_them(seed, api_client):
+    from django.db import connection
+
+    response = api_client.get("/api/v1/documents/", {"search": "طالبان"})
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('enable_seqscan'), current_setting('enable_indexscan')")
+        assert cursor.fetchone() == ("on", "on")
+    assert response.status_code == 200 and response.json()["count"] == 5

@@ -4,20 +4,72 @@ from __future__ import annotations
 
 import json
 import operator
-from functools import reduce
+from functools import cached_property, partial, reduce
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.paginator import Paginator
 from django.db.models import Q
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import Cursor, CursorPagination, PageNumberPagination
 
+from apps.core.search import by_ids, newest_match_ids
+
 MAX_PAGE_SIZE = 200
 
 
+class _WindowPaginator(Paginator):
+    """A search's pages: the window's ids are known, so is their number."""
+
+    def __init__(self, object_list, per_page, *, count: int, **kwargs) -> None:
+        super().__init__(object_list, per_page, **kwargs)
+        self.known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self.known_count
+
+
 class PagePagination(PageNumberPagination):
+    """Page numbers, with a count. A search's pages are drawn from its newest `SEARCH_WINDOW`
+    matches (by id): counting and ranking every match of a common word in a large corpus is what
+    made such a search slow (docs/performance.md), and a reader pages through the best of the
+    recent ones. `count_capped` says when there were more; cursor pages (ordered by creation,
+    cheap at any size) still walk every match."""
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
+    django_paginator_class = Paginator
+    window: int | None = None
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.window = None
+        self.django_paginator_class = Paginator
+        if "search_rank" not in queryset.query.annotations or not settings.SEARCH_WINDOW:
+            return super().paginate_queryset(queryset, request, view)
+        # a search: the ids of its newest matches (one query), then the page ranked among them
+        self.window = settings.SEARCH_WINDOW
+        ids = newest_match_ids(queryset, self.window)
+        self.django_paginator_class = partial(_WindowPaginator, count=len(ids))
+        with by_ids(queryset):
+            return super().paginate_queryset(queryset.filter(pk__in=ids), request, view)
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        if self.window is not None:
+            response.data["count_capped"] = self.page.paginator.count >= self.window
+        return response
+
+    def get_paginated_response_schema(self, schema):
+        page = super().get_paginated_response_schema(schema)
+        page["properties"]["count_capped"] = {
+            "type": "boolean",
+            "description": "With `search` only: true when the search matched more rows than the "
+            "newest `SEARCH_WINDOW` (2,000) that its numbered pages are drawn from. Narrow the "
+            "search, or walk every match with `cursor`.",
+        }
+        return page
 
     def get_page_size(self, request) -> int:
         raw = request.query_params.get(self.page_size_query_param)
