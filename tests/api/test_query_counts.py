@@ -45,6 +45,30 @@ LISTS = [
 ]
 
 
+SEARCHED = [
+    # 1 the ids of the newest matches (the window; its length is the count)  2 entities  3 aliases
+    pytest.param("/api/v1/entities/", 3, id="entities"),
+    # 1 window ids  2 documents+outlets  3 authors  4 cited documents
+    pytest.param("/api/v1/documents/", 4, id="documents"),
+    # 1 window ids (published)  2 claims  3 subjects  4 attestations+…  5 outgoing  6 incoming relations
+    pytest.param("/api/v1/claims/", 6, id="claims"),
+]
+
+
+@pytest.mark.parametrize(("url", "queries"), SEARCHED)
+def test_a_searched_list_runs_the_same_queries_as_an_unsearched_one(
+    seed, api_client, django_assert_num_queries, url, queries
+):
+    query = {"/api/v1/entities/": "طالبان"}.get(url, "القاعدة")
+
+    with django_assert_num_queries(queries):
+        one = api_client.get(url, {"search": query, "page_size": 1})
+    with django_assert_num_queries(queries):
+        fifty = api_client.get(url, {"search": query, "page_size": 50})
+
+    assert len(one.json()["results"]) == 1 and one.json()["count"] == fifty.json()["count"] > 1
+
+
 @pytest.mark.parametrize(("url", "queries"), LISTS)
 def test_a_list_runs_the_same_queries_for_one_row_as_for_fifty(
     seed_with_ratings, api_client, django_assert_num_queries, url, queries
