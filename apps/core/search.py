@@ -6,6 +6,7 @@ import html
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 
 from django.contrib.postgres.search import SearchQueryField
 from django.db import connections, router
@@ -145,14 +146,37 @@ def _terms(query: str) -> list[str]:
     return terms
 
 
+@lru_cache(maxsize=65536)
+def _normalized(word: str) -> str:
+    # a body repeats its words: each distinct one is normalised once
+    return search_normalize(word).lower()
+
+
 def _matches(word: str, terms: list[str]) -> bool:
     # the index stems, this does not: a shared beginning of three letters or more stands for it
-    word = search_normalize(word).lower()
+    word = _normalized(word)
     for term in terms:
         shorter = min(len(word), len(term))
         if word == term or (shorter >= MIN_PREFIX and word[:shorter] == term[:shorter]):
             return True
     return False
+
+
+@lru_cache(maxsize=256)
+def _matcher(terms: tuple[str, ...]):
+    """`_matches` against these terms, remembered per published word: a page of bodies shares
+    one query and most of its words."""
+    verdicts: dict[str, bool] = {}
+
+    def matches(word: str) -> bool:
+        verdict = verdicts.get(word)
+        if verdict is None:
+            verdict = verdicts[word] = _matches(word, list(terms))
+            if len(verdicts) > 65536:
+                verdicts.clear()
+        return verdict
+
+    return matches
 
 
 def highlight(text: str, query: str, *, words: int = SNIPPET_WORDS) -> str | None:
@@ -164,12 +188,15 @@ def highlight(text: str, query: str, *, words: int = SNIPPET_WORDS) -> str | Non
     terms = _terms(query)
     if not text or not terms:
         return None
+    matches = _matcher(tuple(terms))
     tokens = list(WORD.finditer(text))
-    hits = {i for i, token in enumerate(tokens) if _matches(token.group(), terms)}
-    if not hits:
+    # only the words up to the first match and those of the snippet are compared
+    found = next((i for i, token in enumerate(tokens) if matches(token.group())), None)
+    if found is None:
         return None
-    first = max(0, min(hits) - words // 3)
+    first = max(0, found - words // 3)
     last = min(len(tokens) - 1, first + words - 1)
+    hits = {i for i in range(found, last + 1) if matches(tokens[i].group())}
     start, end = tokens[first].start(), tokens[last].end()
     pieces, cursor = [], start
     for i in range(first, last + 1):
