@@ -136,9 +136,10 @@ def test_a_lone_clitic_letter_is_searched_as_a_word_and_does_not_fail(seed, api_
 def test_a_search_runs_as_many_queries_as_a_plain_list(
     seed, api_client, django_assert_num_queries, page_size
 ):
-    # 1 count  2 claims (matched and ranked in the same query)  3 subjects
-    # 4 attestations+documents+outlets+speakers+origins  5 out  6 in relations
-    with django_assert_num_queries(6):
+    # 1 where a probe of the newest claims would start (none: the seed has fewer than it looks at)
+    # 2 the window's ids (their number is the count)  3 claims, ranked  4 subjects
+    # 5 attestations+documents+outlets+speakers+origins  6 out  7 in relations
+    with django_assert_num_queries(7):
         api_client.get("/api/v1/claims/", {"search": "القاعدة", "page_size": page_size})
 
 
@@ -229,3 +230,14 @@ def test_a_search_leaves_the_planner_settings_as_it_found_them(seed, api_client)
         cursor.execute("SELECT current_setting('enable_seqscan'), current_setting('enable_indexscan')")
         assert cursor.fetchone() == ("on", "on")
     assert response.status_code == 200 and response.json()["count"] == 5
+
+
+@pytest.mark.parametrize("query", ["طالبان", "القاعدة", "حقانی", "كونار", "Pompeo", "zyxwvut"])
+def test_a_probe_of_the_newest_claims_finds_what_the_index_finds(seed, query):
+    from apps.core.search import newest_match_ids, search_queryset
+
+    searched = search_queryset(Claim.objects.published(), query)
+
+    # 4 wanted: the probe looks at the newest 20 of the 90 seed claims, then falls back to the index
+    assert newest_match_ids(searched, 4, probe=True) == newest_match_ids(searched, 4)
+    assert newest_match_ids(searched, 4) == list(searched.order_by("-pk").values_list("pk", flat=True)[:4])

@@ -50,7 +50,7 @@ class PagePagination(PageNumberPagination):
             return super().paginate_queryset(queryset, request, view)
         # a search: the ids of its newest matches (one query), then the page ranked among them
         self.window = settings.SEARCH_WINDOW
-        ids = newest_match_ids(queryset, self.window)
+        ids = newest_match_ids(queryset, self.window, probe=getattr(view, "search_probe", False))
         self.django_paginator_class = partial(_WindowPaginator, count=len(ids))
         with by_ids(queryset):
             return super().paginate_queryset(queryset.filter(pk__in=ids), request, view)

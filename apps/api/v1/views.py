@@ -143,6 +143,8 @@ class EntityViewSet(_VersionPreconditions, _ReadWriteSerializers, viewsets.Model
     write_serializer_class = serializers.EntityWriteSerializer
     permission_classes = [RolePermission]
     filterset_class = filters.EntityFilter
+    # a search looks at the newest entities first: their vectors are in the row, cheap to match
+    search_probe = True
     ordering_fields = ["name", "kind", "created", "id", "reliability", "grade", "track_record"]
     # best first: A before F before unrated, then the better track record
     ordering_aliases = {
@@ -205,6 +207,8 @@ class ClaimViewSet(_VersionPreconditions, _ReadWriteSerializers, viewsets.ModelV
     write_serializer_class = serializers.ClaimWriteSerializer
     permission_classes = [RolePermission]
     filterset_class = filters.ClaimFilter
+    # a search looks at the newest claims first: their vectors are in the row, cheap to match
+    search_probe = True
     ordering_fields = ["created", "updated", "status", "statement", "credibility", "id"]
     ordering = ["-created", "-id"]
 
