@@ -184,8 +184,14 @@ def object_history(*, obj: models.Model, parts: Sequence[type[models.Model]] = (
     # `references` finds every event row with a foreign key to `obj`: the object's own events and
     # its parts', but also (through Entity.parent) its children's, which the filter leaves out
     wanted = Q(pgh_model=own._meta.label, pgh_obj_id=str(obj.pk))
-    if part_events:
-        wanted |= Q(pgh_model__in=[event_model._meta.label for event_model in part_events])
+    for event_model in part_events:
+        owner = link_owner(event_model)
+        if owner is not None and owner[0] is type(obj):
+            # a link of `obj`'s own, not one that points at it from another row (a citation of it)
+            source = link_columns(*owner)[0]
+            wanted |= Q(pgh_model=event_model._meta.label, **{f"pgh_data__{source}": obj.pk})
+        else:
+            wanted |= Q(pgh_model=event_model._meta.label)
     events = list(
         MiddlewareEvents.objects.references(obj)
         .across(own, *part_events)

@@ -165,3 +165,55 @@ def test_a_claims_history_says_what_made_each_change(editor_api_client, make_cla
     history = editor_api_client.get(f"/api/v1/claims/{claim.pk}/history/").json()
 
     assert (history[-1]["event"], history[-1]["via"]) == ("update", f"/api/v1/claims/{claim.pk}/")
+
+
+def test_a_documents_history_lists_its_own_links_not_those_citing_it(
+    editor_api_client, make_document, make_entity
+):
+    reporter = make_entity(name="Reporter", kind="person")
+    document = make_document(title="Report")
+    cited = make_document(title="UN report", body="UN report body")
+    citing = make_document(title="Later article", body="Later body")
+    document.authors.add(reporter)
+    document.cites.add(cited)
+    citing.cites.add(document)  # a citation *of* it: the citing document's history, not its own
+    editor_api_client.patch(f"/api/v1/documents/{document.pk}/", {"title": "Report, revised"}, format="json")
+
+    history = editor_api_client.get(f"/api/v1/documents/{document.pk}/history/").json()
+
+    assert [(e["model"], e["event"], e["object_id"]) for e in history] == [
+        ("document", "insert", document.pk),
+        ("author", "insert", reporter.pk),
+        ("citation", "insert", cited.pk),
+        ("document", "update", document.pk),
+    ]
+    assert history[-1]["changes"] == {"title": ["Report", "Report, revised"]}
+
+
+def test_an_entitys_history_lists_its_aliases(editor_api_client, editor):
+    created = editor_api_client.post(
+        "/api/v1/entities/",
+        {"name": "طالبان", "kind": "organization", "aliases": [{"name": "Taliban", "language": "en"}]},
+        format="json",
+    ).json()
+
+    history = editor_api_client.get(f"/api/v1/entities/{created['id']}/history/").json()
+
+    assert [(e["model"], e["event"], e["user"]) for e in history] == [
+        ("entity", "insert", editor.username),
+        ("alias", "insert", editor.username),
+    ]
+
+
+@pytest.mark.parametrize("resource", ["documents", "entities"])
+@pytest.mark.parametrize(
+    "role, expected", [("anonymous", 401), ("consumer", 403), ("fact-checker", 200), ("editor", 200)]
+)
+def test_only_editors_and_fact_checkers_read_a_document_or_entity_history(
+    client_as, make_document, make_entity, resource, role, expected
+):
+    pk = make_document().pk if resource == "documents" else make_entity().pk
+
+    response = client_as(role).get(f"/api/v1/{resource}/{pk}/history/")
+
+    assert response.status_code == expected

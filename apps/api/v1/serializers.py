@@ -553,15 +553,17 @@ class SourceRatingSerializer(ModelValidatedSerializer):
 
 
 class HistoryEventSerializer(serializers.Serializer):
-    """One recorded change (apps.core.history.HistoryEntry) of a claim, of one of its attestations
-    or of its subjects."""
+    """One recorded change (apps.core.history.HistoryEntry) of a row or of one of its parts."""
 
     model = serializers.ChoiceField(
-        choices=["claim", "attestation", "subject"],
-        help_text="What changed: the claim, one of its attestations, or its subjects (an entity "
-        "added, `insert`, or removed, `delete`).",
+        choices=["claim", "attestation", "subject", "document", "author", "citation", "entity", "alias"],
+        help_text="What changed: the row itself (claim, document, entity), one of its parts "
+        "(attestation, alias), or one of its links (subject, author, citation: a row added, "
+        "`insert`, or removed, `delete`).",
     )
-    object_id = serializers.IntegerField(help_text="The id of the claim, attestation or subject entity.")
+    object_id = serializers.IntegerField(
+        help_text="The id of what changed; for a link, of the row linked (the entity, the cited document)."
+    )
     event = serializers.ChoiceField(choices=["insert", "update", "delete"])
     at = serializers.DateTimeField(help_text="When the change was made.")
     user = serializers.CharField(

@@ -22,7 +22,7 @@ from apps.core.history import object_history
 from apps.credibility.models import SourceRating
 from apps.credibility.selectors import entities_with_reliability
 from apps.credibility.services import claims_resting_on, credibility_recompute
-from apps.documents.models import Document
+from apps.documents.models import Document, DocumentAuthor, DocumentCitation
 from apps.entities.models import Alias, Entity
 
 
@@ -137,6 +137,24 @@ def answered_with(read_serializer_class) -> extend_schema_view:
     )
 
 
+def _history_action(method):
+    """`GET …/{id}/history/` for those who may read history: the whole of it, oldest first (the
+    list's filters and pages are not for one row's history)."""
+    return extend_schema(responses=serializers.HistoryEventSerializer(many=True))(
+        action(
+            detail=True,
+            methods=["get"],
+            filter_backends=[],
+            pagination_class=None,
+            permission_classes=[CanReadHistory],
+        )(method)
+    )
+
+
+def _history_response(obj, *, parts) -> Response:
+    return Response(serializers.HistoryEventSerializer(object_history(obj=obj, parts=parts), many=True).data)
+
+
 @answered_with(serializers.EntitySerializer)
 class EntityViewSet(_VersionPreconditions, _ReadWriteSerializers, viewsets.ModelViewSet):
     read_serializer_class = serializers.EntitySerializer
@@ -163,6 +181,11 @@ class EntityViewSet(_VersionPreconditions, _ReadWriteSerializers, viewsets.Model
             .prefetch_related(Prefetch("aliases", queryset=Alias.objects.order_by("name")))
         )
 
+    @_history_action
+    def history(self, request, pk=None):
+        """Every recorded change of this entity and of its aliases."""
+        return _history_response(self.get_object(), parts=[Alias])
+
     def perform_update(self, serializer):
         with transaction.atomic():
             entity = serializer.save()
@@ -187,6 +210,11 @@ class DocumentViewSet(_VersionPreconditions, _ReadWriteSerializers, viewsets.Mod
             # authors by name; cited documents by id
             .prefetch_related("authors", "cites")
         )
+
+    @_history_action
+    def history(self, request, pk=None):
+        """Every recorded change of this document, of its authors and of the documents it cites."""
+        return _history_response(self.get_object(), parts=[DocumentAuthor, DocumentCitation])
 
     def perform_update(self, serializer):
         with transaction.atomic():
@@ -293,20 +321,10 @@ class ClaimViewSet(_VersionPreconditions, _ReadWriteSerializers, viewsets.ModelV
         others = self._with_inline_fields(Claim.objects.filter(pk__in=conflicting)).order_by("id")
         return Response(serializers.ClaimReadSerializer(others, many=True, context={"request": request}).data)
 
-    @extend_schema(responses=serializers.HistoryEventSerializer(many=True))
-    # the whole history, oldest first: the list's filters and pages are not for this one claim
-    @action(
-        detail=True,
-        methods=["get"],
-        filter_backends=[],
-        pagination_class=None,
-        permission_classes=[CanReadHistory],
-    )
+    @_history_action
     def history(self, request, pk=None):
         """Every recorded change of this claim, of its attestations (deleted ones too) and of its subjects."""
-        claim = self.get_object()
-        entries = object_history(obj=claim, parts=[Attestation, ClaimSubject])
-        return Response(serializers.HistoryEventSerializer(entries, many=True).data)
+        return _history_response(self.get_object(), parts=[Attestation, ClaimSubject])
 
 
 @answered_with(serializers.AttestationReadSerializer)
