@@ -37,17 +37,6 @@ from apps.documents.models import Document
 CONTRADICTS = ClaimRelation.Kind.CONTRADICTS
 
 
-# what a fact-checker sees but may not change on a claim's page (apps/api/v1 refuses it too)
-FACT_CHECKER_READONLY = [
-    "statement",
-    "language",
-    "subjects",
-    "point_in_time",
-    "point_in_time_precision",
-    "publication",
-]
-
-
 class _BidiTextMixin:
     """Quotes, statements and notes are typed in their own direction."""
 
@@ -319,9 +308,9 @@ class ClaimAdmin(
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None and not request.user.has_perm("claims.add_claim"):
-            # a fact-checker judges a claim, as in the API: its status and note; the wording, the
-            # subjects and the publication are the editors'
-            fields += [f for f in FACT_CHECKER_READONLY if f not in fields]
+            # a fact-checker judges a claim (Claim.JUDGEMENT_FIELDS); the rest is the editors'
+            editable = [f for f in (*Claim._meta.concrete_fields, *Claim._meta.many_to_many) if f.editable]
+            fields += [f.name for f in editable if f.name not in (*Claim.JUDGEMENT_FIELDS, *fields)]
         return fields
 
     def has_publish_permission(self, request) -> bool:

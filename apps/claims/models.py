@@ -53,6 +53,10 @@ class Claim(VersionedModel, CreatedByModel):
         DRAFT = "draft"
         PUBLISHED = "published"
 
+    # what a fact-checker may change on a claim, in the admin and the API: the judgement, not the
+    # wording, the subjects or the publication
+    JUDGEMENT_FIELDS = ("status", "status_note")
+
     statement = models.TextField(help_text="The canonical proposition, one checkable sentence.")
     language = models.CharField(max_length=16, default="en", help_text="BCP 47 tag of the statement.")
     subjects = models.ManyToManyField(Entity, blank=True, related_name="claims_about")

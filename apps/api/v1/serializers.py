@@ -508,7 +508,7 @@ class ClaimStatusSerializer(ModelValidatedSerializer):
 
     class Meta:
         model = Claim
-        fields = ["id", "status", "status_note"]
+        fields = ["id", *Claim.JUDGEMENT_FIELDS]
 
 
 class RelationSerializer(ModelValidatedSerializer):
