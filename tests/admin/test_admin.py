@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from apps.claims.models import Attestation, Claim, ClaimRelation
 from apps.documents.models import Document
 from apps.entities.models import Entity
+from tests.admin.forms import claim_form
 from tests.conftest import BODY
 
 CHANGELISTS = [
@@ -257,8 +258,6 @@ def test_a_fact_checker_can_set_statuses_but_not_add_documents(db, client, fact_
 def test_a_fact_checker_sets_a_claim_s_status_but_not_its_wording_or_publication(
     client, fact_checker, make_claim, make_entity
 ):
-    from tests.admin.test_concurrency import claim_form
-
     client.force_login(fact_checker)
     claim = make_claim("The Taliban broke with al-Qaeda.", publication=Claim.Publication.DRAFT)
     claim.subjects.add(make_entity(name="طالبان"))

@@ -4,27 +4,12 @@ from __future__ import annotations
 
 from apps.claims.models import Claim, Credibility
 from apps.credibility.models import SourceRating
+from tests.admin.forms import claim_form
 
 
 def roots(claim: Claim) -> list[str]:
     claim.refresh_from_db()
     return [item["root"]["name"] for item in claim.credibility_explanation["independent_affirming"]]
-
-
-def claim_form(claim: Claim, **relations) -> dict:
-    data = {
-        "statement": claim.statement,
-        "language": claim.language,
-        "status": claim.status,
-        "publication": claim.publication,
-        "attestations-TOTAL_FORMS": 0,
-        "attestations-INITIAL_FORMS": 0,
-        "relations_out-TOTAL_FORMS": 0,
-        "relations_out-INITIAL_FORMS": 0,
-        "relations_in-TOTAL_FORMS": 0,
-        "relations_in-INITIAL_FORMS": 0,
-    }
-    return data | relations
 
 
 def test_a_contradiction_added_in_the_claim_admin_regrades_both_claims(

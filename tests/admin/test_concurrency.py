@@ -12,6 +12,7 @@ from apps.accounts.roles import EDITOR
 from apps.claims.models import Attestation, Claim
 from apps.claims.services import claims_set_status
 from apps.core.models import VersionConflict
+from tests.admin.forms import claim_form
 
 
 @pytest.fixture
@@ -26,25 +27,6 @@ def two_editors(db, django_user_model):
         client.force_login(user)
         clients.append(client)
     return clients
-
-
-def claim_form(claim: Claim, **changes) -> dict:
-    """What the change page posts, as the editor saw it when it opened (its version included)."""
-    return {
-        "statement": claim.statement,
-        "language": claim.language,
-        "status": claim.status,
-        "status_note": claim.status_note,
-        "publication": claim.publication,
-        "version_seen": claim.version,
-        "attestations-TOTAL_FORMS": 0,
-        "attestations-INITIAL_FORMS": 0,
-        "relations_out-TOTAL_FORMS": 0,
-        "relations_out-INITIAL_FORMS": 0,
-        "relations_in-TOTAL_FORMS": 0,
-        "relations_in-INITIAL_FORMS": 0,
-        **changes,
-    }
 
 
 def test_the_change_page_carries_the_version_it_was_opened_at(two_editors, make_claim):

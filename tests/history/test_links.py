@@ -12,7 +12,7 @@ from apps.claims.models import Claim, ClaimSubject
 from apps.claims.services import claim_restore
 from apps.core.history import LinkTimeline, event_revert, history_points
 from apps.documents.models import Document, DocumentAuthor, DocumentCitation
-from tests.admin.test_concurrency import claim_form
+from tests.admin.forms import claim_form
 
 
 def link_events(proxy, **owner) -> list[tuple[str, int, int | None]]:
