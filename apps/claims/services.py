@@ -11,7 +11,7 @@ from django.db.models import F, Q
 from apps.claims.anchoring import quote_reanchor
 from apps.claims.models import Attestation, Claim, ClaimRelation
 from apps.claims.signals import claims_changed
-from apps.core.history import CASCADE, event_revert
+from apps.core.history import deleted_with, event_revert
 from apps.documents.models import Document
 
 
@@ -152,15 +152,7 @@ def _deleted_with(model, claim_delete, rows: Q) -> list:
     """The delete events of `model` rows that went with a claim: same pghistory context (one
     request or one `pghistory.context()`), or, with no context, the cascade's moments before
     the claim's own delete; only rows that are still gone, each once."""
-    events = model.pgh_event_model.objects.filter(rows, pgh_label="delete")
-    if claim_delete.pgh_context_id is not None:
-        events = events.filter(pgh_context_id=claim_delete.pgh_context_id)
-    else:
-        events = events.filter(
-            pgh_context__isnull=True,
-            pgh_created_at__lte=claim_delete.pgh_created_at,
-            pgh_created_at__gte=claim_delete.pgh_created_at - CASCADE,
-        )
+    events = model.pgh_event_model.objects.filter(rows, deleted_with(claim_delete), pgh_label="delete")
     existing = set(
         model._base_manager.filter(pk__in=events.values("pgh_obj_id")).values_list("pk", flat=True)
     )

@@ -49,8 +49,35 @@ def tracked(*, exclude: Sequence[str] = ()):
     )
 
 
-# rows deleted with another without a pghistory context: removed within these moments before it
-CASCADE = datetime.timedelta(seconds=5)
+# rows deleted with another without a pghistory context (a shell): removed within these moments
+# before it, as Django deletes what goes with a row just before the row
+DELETED_WITH_WINDOW = datetime.timedelta(seconds=5)
+
+
+def deleted_with(delete: models.Model) -> Q:
+    """The events that were part of the delete event `delete`: those of its request (or
+    `pghistory.context()`), or, with no context, the context-less deletes just before it."""
+    if delete.pgh_context_id is not None:
+        return Q(pgh_context_id=delete.pgh_context_id)
+    return Q(
+        pgh_context__isnull=True,
+        pgh_label="delete",
+        pgh_created_at__lte=delete.pgh_created_at,
+        pgh_created_at__gte=delete.pgh_created_at - DELETED_WITH_WINDOW,
+    )
+
+
+def _went_with(delete: models.Model, label: str, at: datetime.datetime, context_id) -> bool:
+    """`deleted_with`, for an event already fetched."""
+    if delete.pgh_context_id is not None:
+        return context_id == delete.pgh_context_id
+    return (
+        context_id is None
+        and label == "delete"
+        and delete.pgh_created_at - DELETED_WITH_WINDOW <= at <= delete.pgh_created_at
+    )
+
+
 # {owner model: [(many-to-many field name, proxy of its through model), ...]}, filled by `tracked_links`
 LINKS: dict[type[models.Model], list[tuple[str, type[models.Model]]]] = {}
 
@@ -121,19 +148,12 @@ class LinkTimeline:
         found = {}
         for field_name, (recorded, current) in self.fields.items():
             if deleted_with:
-                # without what the delete's request took away (with no context, a shell: the
-                # deletes just before it, Django's cascade)
-                applied = [ev for ev in recorded if ev[2] <= point.pgh_created_at]
-                if context:
-                    applied = [ev for ev in applied if ev[3] != context]
-                else:
-                    while (
-                        applied
-                        and applied[-1][0] == "delete"
-                        and applied[-1][3] is None
-                        and (applied[-1][2] >= point.pgh_created_at - CASCADE)
-                    ):
-                        applied.pop()
+                # without what the delete took away with it
+                applied = [
+                    (label, target_id, at, ctx)
+                    for label, target_id, at, ctx in recorded
+                    if at <= point.pgh_created_at and not _went_with(point, label, at, ctx)
+                ]
             else:
                 applied = [
                     ev for ev in recorded if ev[2] <= point.pgh_created_at or (context and ev[3] == context)
