@@ -171,7 +171,7 @@ def _normalized(word: str) -> str:
     return search_normalize(word).lower()
 
 
-def _matches(word: str, terms: list[str]) -> bool:
+def _matches(word: str, terms: tuple[str, ...]) -> bool:
     # the index stems, this does not: a shared beginning of three letters or more stands for it
     word = _normalized(word)
     for term in terms:
@@ -190,7 +190,7 @@ def _matcher(terms: tuple[str, ...]):
     def matches(word: str) -> bool:
         verdict = verdicts.get(word)
         if verdict is None:
-            verdict = verdicts[word] = _matches(word, list(terms))
+            verdict = verdicts[word] = _matches(word, terms)
             if len(verdicts) > 65536:
                 verdicts.clear()
         return verdict

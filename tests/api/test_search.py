@@ -133,7 +133,7 @@ def test_a_lone_clitic_letter_is_searched_as_a_word_and_does_not_fail(seed, api_
 
 
 @pytest.mark.parametrize("page_size", [1, 50])
-def test_a_search_runs_as_many_queries_as_a_plain_list(
+def test_a_claim_search_runs_a_fixed_number_of_queries_whatever_the_page_size(
     seed, api_client, django_assert_num_queries, page_size
 ):
     # 1 where a probe of the newest claims would start (none: the seed has fewer than it looks at)
