@@ -32,9 +32,10 @@ seed: install
 serve: install
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-## test: the whole suite (DATABASE_URL when set, else the embedded PostgreSQL under var/)
+## test: the whole suite (DATABASE_URL when set, one worker per core; else the embedded PostgreSQL
+## under var/, in one process)
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(if $(DATABASE_URL),-n auto)
 
 ## lint: ruff check and ruff format --check
 lint: install
