@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -23,11 +24,15 @@ if _env_file and Path(_env_file).is_file():
 
 DEBUG = env.bool("DEBUG", default=False)
 
-_PLACEHOLDER_SECRET_KEYS = {"", "change-me", "changeme", "secret", "django-insecure"}
+# Django's own measure of a real key (`check --deploy`): 50 characters or more, 5 different ones or
+# more, not the development prefix. A weaker key signs sessions and CSRF tokens someone can forge.
 SECRET_KEY = env.str("SECRET_KEY", default="")
-if not DEBUG and (SECRET_KEY in _PLACEHOLDER_SECRET_KEYS or SECRET_KEY.startswith("django-insecure")):
+if not DEBUG and (
+    len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure")
+):
     raise ImproperlyConfigured(
-        "SECRET_KEY is missing or a placeholder: set SECRET_KEY (or DEBUG=true for development)."
+        "SECRET_KEY is missing or too weak: set SECRET_KEY to a random value of 50 characters or more "
+        "(python -c 'import secrets; print(secrets.token_urlsafe(50))'), or DEBUG=true for development."
     )
 if not SECRET_KEY:
     SECRET_KEY = "django-insecure-development-only"
@@ -44,6 +49,8 @@ CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+# load balancers probe over plain HTTP inside the network
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
@@ -60,9 +67,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
+    # API tokens hashed at rest, with an expiry and a logout (apps/api/v1/auth.py)
+    "knox",
+    # failed logins counted by account and address, in the database every worker shares
+    "axes",
     "django_filters",
     "drf_spectacular",
+    # /readyz: the database answers and every migration is applied (apps/core/health.py)
+    "health_check",
     "pgtrigger",
     "pghistory",
     "apps.core",
@@ -76,6 +88,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # a NUL in a path or query parameter is a 400; so is a value the database cannot hold
+    "apps.core.middleware.RefuseNulMiddleware",
     # an oversized API request is a JSON 413/414 before anything reads it
     "apps.api.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -87,6 +101,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "apps.api.middleware.StatementTimeoutMiddleware",
+    # last, as django-axes asks: a locked-out login (admin or API) becomes a 429 with Retry-After
+    "axes.middleware.AxesMiddleware",
 ]
 
 # A searched list's numbered pages are drawn from this many newest matches (0: all of them);
@@ -123,6 +139,48 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+AUTHENTICATION_BACKENDS = [
+    # first: it refuses a locked-out account or address before a password is even hashed
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Login throttling (django-axes): after LOGIN_FAILURE_LIMIT failed logins from one address, or for
+# one username, that address or account is locked out of the admin login and the token endpoint for
+# LOGIN_LOCKOUT_MINUTES (a 429 with Retry-After); a successful login clears its count.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+# a lock-out runs from the failure that set it: more guesses do not keep an account locked for ever
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "apps.accounts.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "apps.accounts.security.lockout_response"
+AXES_VERBOSE = False
+
+# API tokens (django-rest-knox): only their SHA-512 is stored; each login makes a new one that
+# expires after API_TOKEN_TTL_HOURS; logout revokes it, a password change revokes them all.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=env.int("API_TOKEN_TTL_HOURS", default=10)),
+    "AUTH_HEADER_PREFIX": "Token",
+}
+
+# Shared by every worker and process: API throttle counters. Redis when REDIS_URL is set, else a
+# table in the database (made by apps/core/migrations/0003_cache_table).
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "claimtrack",
+        }
+    }
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "claimtrack_cache"}
+    }
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -148,7 +206,7 @@ REST_FRAMEWORK = {
     # Token first: an anonymous write is then a 401 with `WWW-Authenticate: Token`, which tells a
     # script what to send; the browsable API still logs in with the session.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "apps.api.v1.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["apps.api.v1.permissions.RolePermission"],
@@ -157,6 +215,12 @@ REST_FRAMEWORK = {
         "apps.api.v1.filters.StrictOrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "apps.api.v1.pagination.HybridPagination",
+    # strict bodies: JSON without NaN, 1e400 or deep nesting; forms only in valid UTF-8
+    "DEFAULT_PARSER_CLASSES": [
+        "apps.api.v1.parsers.JSONParser",
+        "apps.api.v1.parsers.FormParser",
+        "apps.api.v1.parsers.MultiPartParser",
+    ],
     "EXCEPTION_HANDLER": "apps.api.v1.exceptions.exception_handler",
     # drf-spectacular's, with the error answers (400, 401, 404, 503…) listed for each operation
     "DEFAULT_SCHEMA_CLASS": "apps.api.v1.schema.AutoSchema",
@@ -167,7 +231,11 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("THROTTLE_ANON", default="120/minute"),
         "user": env.str("THROTTLE_USER", default="1200/minute"),
+        # POST /api/v1/auth/token/, by client address: a password costs a second of hashing
+        "login": env.str("THROTTLE_LOGIN", default="20/minute"),
     },
+    # proxies in front that append to X-Forwarded-For; 0: the header is ignored, REMOTE_ADDR counts
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
 
 SPECTACULAR_SETTINGS = {

@@ -5,11 +5,19 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from apps.core.health import ReadyView, healthz
+
 admin.site.site_header = "ClaimTrack"
 admin.site.site_title = "ClaimTrack"
 admin.site.index_title = "Claims, sources and their credibility"
 
+# an unreachable or read-only database is a 503 with Retry-After; API clients get JSON
+handler500 = "apps.core.outage.server_error"
+
 urlpatterns = [
+    # for load balancers: the process answers; the database answers and the schema is current
+    path("healthz", healthz, name="healthz"),
+    path("readyz", ReadyView.as_view(), name="readyz"),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
     path("api/v1/", include("apps.api.v1.urls")),

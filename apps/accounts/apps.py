@@ -1,5 +1,6 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.conf import settings
+from django.db.models.signals import post_migrate, pre_save
 
 
 def _ensure_roles(sender, **kwargs) -> None:
@@ -16,3 +17,7 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         # after the last app's migrations, every permission the roles name exists
         post_migrate.connect(_ensure_roles, sender=self)
+        from apps.accounts.signals import revoke_tokens_on_password_change
+
+        # a password set through set_password() and save(), the only way Django changes one
+        pre_save.connect(revoke_tokens_on_password_change, sender=settings.AUTH_USER_MODEL)

@@ -15,6 +15,7 @@ from django.db.models.functions import Length
 from apps.claims.anchoring import quote_anchor
 from apps.core.history import tracked, tracked_links
 from apps.core.models import CreatedByModel, DatePrecision, VersionedModel, format_partial_date
+from apps.core.search import fits_search_index, search_index_error
 from apps.documents.models import Document
 from apps.entities.models import Entity
 
@@ -118,6 +119,10 @@ class Claim(VersionedModel, CreatedByModel):
     @property
     def point_in_time_display(self) -> str:
         return format_partial_date(self.point_in_time, self.point_in_time_precision)
+
+    def clean(self) -> None:
+        if not fits_search_index(self.statement, self.language):
+            raise ValidationError({"statement": search_index_error("statement")})
 
     def save(self, *args, **kwargs) -> None:
         if self.point_in_time and not self.point_in_time_precision:

@@ -5,14 +5,16 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError
 from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from apps.core.constraints import CONFLICTS, violation
 from apps.core.history import event_revert, history_points
-from apps.core.models import VersionConflict
+from apps.core.models import RowDeleted, VersionConflict
 from apps.core.search import search_queryset
 
 
@@ -89,7 +91,20 @@ class VersionedAdminMixin:
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
+            try:
+                return super().changeform_view(request, object_id, form_url, extra_context)
+            except IntegrityError as error:
+                if violation(error)[0] not in CONFLICTS:
+                    raise
+                # another editor stored the same thing (a body, a quote's anchor) first; theirs is
+                # committed now, so the form validated again shows the error one save after the
+                # other would have given, on its field
+                return super().changeform_view(request, object_id, form_url, extra_context)
+        except RowDeleted as gone:
+            # the delete came first; the save waited for it and found nothing to update
+            self.message_user(request, f"{gone} Nothing of yours was saved.", messages.ERROR)
+            changelist = f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"
+            return HttpResponseRedirect(reverse(changelist))
         except VersionConflict as conflict:
             # raised by the conditional UPDATE inside the admin's transaction, which rolled back
             name = conflict.instance._meta.verbose_name

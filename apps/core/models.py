@@ -6,7 +6,39 @@ from django.conf import settings
 from django.db import models
 
 
-class TimestampedModel(models.Model):
+class RowDeleted(Exception):
+    """The row was deleted since this copy of it was read: saving it must not bring it back."""
+
+    def __init__(self, instance: models.Model) -> None:
+        self.instance = instance
+        name = instance._meta.verbose_name
+        super().__init__(f"This {name} was deleted by someone else while you were changing it.")
+
+
+class UpdateNeverInsertsModel(models.Model):
+    """A save of a row read from the database is an UPDATE or an error, never an INSERT.
+
+    Django's `save()` falls back to an INSERT when its UPDATE matches no row. For a row another
+    request deleted in the meantime that brings it back — without what was deleted with it, and
+    under the history of a new row. A row read from the database (`_state.adding` is false) that
+    is no longer there raises `RowDeleted`; a new instance given an id (a fixture, a restore of a
+    deleted row) is still inserted."""
+
+    class Meta:
+        abstract = True
+
+    def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update):
+        updated = super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update)
+        if updated or self._state.adding:
+            return updated
+        raise self._update_lost(base_qs.model._base_manager.using(using), pk_val)
+
+    def _update_lost(self, rows: models.QuerySet, pk_val) -> Exception:
+        """The error for an UPDATE that matched nothing (here: the row is gone)."""
+        return RowDeleted(self)
+
+
+class TimestampedModel(UpdateNeverInsertsModel):
     created = models.DateTimeField(auto_now_add=True, db_index=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -73,10 +105,11 @@ class VersionConflict(Exception):
         super().__init__(f"This {name} was changed by someone else since version {expected} was read.")
 
 
-class VersionedModel(models.Model):
+class VersionedModel(UpdateNeverInsertsModel):
     """Optimistic concurrency: every save of a row read at version N is one `UPDATE … WHERE
     version = N` that sets N + 1, so of two editors who read N only the first one's save lands;
-    the second gets `VersionConflict` and nothing of theirs is written."""
+    the second gets `VersionConflict` and nothing of theirs is written. A row deleted in between
+    is `RowDeleted`, never re-inserted (the UPDATE waits for the delete's lock, then finds nothing)."""
 
     version = models.PositiveIntegerField(default=1, editable=False)
 
@@ -87,12 +120,15 @@ class VersionedModel(models.Model):
         expected = self.version
         values = [(field, model, value) for field, model, value in values if field.attname != "version"]
         values.append((self._meta.get_field("version"), None, expected + 1))  # update_fields saves too
+        self._version_expected = expected
         updated = super()._do_update(
             base_qs.filter(version=expected), using, pk_val, values, update_fields, forced_update
         )
         if updated:
             self.version = expected + 1
-            return updated
-        if base_qs.filter(pk=pk_val).exists():
-            raise VersionConflict(self, expected)
-        return updated  # the row is gone: Django goes on to INSERT it, as without versions
+        return updated
+
+    def _update_lost(self, rows: models.QuerySet, pk_val) -> Exception:
+        if rows.filter(pk=pk_val).exists():
+            return VersionConflict(self, self._version_expected)
+        return RowDeleted(self)

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 
 from django.contrib.postgres.search import SearchQueryField
-from django.db import connections, router
+from django.db import DatabaseError, connection, connections, router, transaction
 from django.db.models import BooleanField, F, FloatField, Func, QuerySet, Value
 
 from apps.core.arabic import clitic_variants, search_normalize
@@ -226,3 +226,34 @@ def highlight(text: str, query: str, *, words: int = SNIPPET_WORDS) -> str | Non
         cursor = token.end()
     snippet = "".join(pieces)
     return ("…" if start > 0 else "") + snippet + ("…" if end < len(text) else "")
+
+
+# PostgreSQL's limit on one tsvector: its distinct words and their positions take at most this many
+# bytes ("string is too long for tsvector"): about 75,000 distinct ten-letter words. A text shorter
+# than INDEXABLE_ANYWAY characters cannot reach it (a one-letter word and its space cost at most 8
+# bytes: 4 of letter, 4 of position), so only longer ones are measured, by building their vector.
+TSVECTOR_LIMIT = (1 << 20) - 1
+INDEXABLE_ANYWAY = 100_000
+PROGRAM_LIMIT_EXCEEDED = "54000"
+
+
+def fits_search_index(text: str, language: str = "") -> bool:
+    """Whether the search index can hold this text (its distinct words within PostgreSQL's 1 MB)."""
+    if len(text) < INDEXABLE_ANYWAY:
+        return True
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT length(ct_search_vector(%s, %s, 'A'))", [language, text])
+    except DatabaseError as error:
+        if getattr(error.__cause__, "sqlstate", None) == PROGRAM_LIMIT_EXCEEDED:
+            return False
+        raise
+    return True
+
+
+def search_index_error(field_label: str) -> str:
+    return (
+        f"This {field_label} has too many different words for the search index: PostgreSQL keeps at "
+        f"most {TSVECTOR_LIMIT + 1:,} bytes of distinct words and their positions a row. Split the "
+        "text into several documents."
+    )

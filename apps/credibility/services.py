@@ -188,10 +188,11 @@ def _store(claims: list[Claim]) -> None:
     """
     if not claims:
         return
-    with connection.cursor() as cursor:
-        # on the driver's cursor, past Django's execute wrappers: pghistory's (apps/core/history.py)
-        # prefixes every statement with its context and breaks `executemany`'s parameter list
-        # (django-pghistory#258); these columns are never history, so they need no context
+    # on the driver's cursor, past Django's execute wrappers: pghistory's (apps/core/history.py)
+    # prefixes every statement with its context and breaks `executemany`'s parameter list
+    # (django-pghistory#258); these columns are never history, so they need no context. Its errors
+    # still become Django's (a deadlock is an OperationalError the API retries, not a bare psycopg one)
+    with connection.cursor() as cursor, connection.wrap_database_errors:
         cursor.cursor.executemany(
             "UPDATE claims_claim SET credibility = %s, credibility_explanation = %s::jsonb, "
             "credibility_sources = %s::integer[], credibility_affirmers = %s::integer[] WHERE id = %s",
@@ -203,7 +204,8 @@ def _store(claims: list[Claim]) -> None:
                     c.credibility_affirmers,
                     c.pk,
                 )
-                for c in claims
+                # in id order: two regrades lock the rows they share in the same order
+                for c in sorted(claims, key=lambda c: c.pk)
             ],
         )
 

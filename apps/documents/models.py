@@ -12,6 +12,7 @@ from django.db.models import Q
 
 from apps.core.history import tracked, tracked_links
 from apps.core.models import CreatedByModel, DatePrecision, VersionedModel, format_partial_date
+from apps.core.search import fits_search_index, search_index_error
 from apps.entities.models import Entity
 
 
@@ -70,8 +71,6 @@ class Document(VersionedModel, CreatedByModel):
             models.Index(fields=["-published", "-id"], name="document_published"),
             models.Index(fields=["outlet", "-published"], name="document_outlet_published"),
             models.Index(fields=["language"], name="document_language"),
-            # imports deduplicate on the body's hash
-            models.Index(fields=["body_sha256"], name="document_body_sha256"),
             # ?search= and the admin search: title and body
             GinIndex(fields=["search_vector"], name="document_search"),
         ]
@@ -95,6 +94,14 @@ class Document(VersionedModel, CreatedByModel):
                 name="document_published_precision_with_date",
             ),
             models.CheckConstraint(condition=~Q(title=""), name="document_title_not_empty"),
+            # one text, one document, whatever races (its index serves the duplicate lookups too);
+            # documents known only by reference share the empty body
+            models.UniqueConstraint(
+                fields=["body_sha256"],
+                condition=~Q(body=""),
+                name="document_body_unique",
+                violation_error_message="This text is already stored as another document.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -120,16 +127,23 @@ class Document(VersionedModel, CreatedByModel):
     def clean(self) -> None:
         if self.published is None and self.published_precision:
             raise ValidationError({"published": "Give the date whose precision is set."})
+        if not fits_search_index(self.body, self.language):
+            raise ValidationError({"body": search_index_error("body")})
         if self.pk is not None:
             self._refuse_silent_body_change()
         self._refuse_duplicate_body()
+
+    def validate_constraints(self, exclude=None) -> None:
+        # the body's uniqueness is clean()'s, with a message on `body` naming the document that has it
+        super().validate_constraints(exclude={*(exclude or ()), "body_sha256"})
 
     def _refuse_duplicate_body(self) -> None:
         """One text, one document: a body already stored is refused, naming the document that has it.
 
         Documents known by reference share the empty body, so they are never duplicates. This is
-        the check the admin, the API and `import_documents` share; the database holds no unique
-        constraint on the hash (empty bodies share it, and imports serialise on a lock instead).
+        the check the admin, the API and `import_documents` share, with the message they all give;
+        the database's `document_body_unique` holds it under concurrency (a save that loses the
+        race is validated again and gets this message too).
         """
         if not self.body:
             return

@@ -39,7 +39,9 @@ def test_the_demo_editor_can_log_in_to_the_admin_with_the_printed_password(db, c
     output = _seed()
     password = output.split("password:")[1].split()[0]
 
-    assert client.login(username="editor", password=password)
+    logged_in = client.post("/admin/login/", {"username": "editor", "password": password, "next": "/admin/"})
+
+    assert logged_in.status_code == 302, logged_in.content[:500]
     assert client.get("/admin/claims/claim/").status_code == 200
 
 

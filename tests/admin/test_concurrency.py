@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models.signals import pre_save
 from django.test import Client
 
@@ -12,6 +14,7 @@ from apps.accounts.roles import EDITOR
 from apps.claims.models import Attestation, Claim
 from apps.claims.services import claims_set_status
 from apps.core.models import VersionConflict
+from apps.documents.models import Document
 from tests.admin.forms import claim_form
 
 
@@ -111,3 +114,44 @@ def test_every_save_is_a_new_version(make_claim):
 
     claim.refresh_from_db()
     assert claim.version == 3
+
+
+def _new_document_form(client, **fields) -> dict:
+    """What the document add page posts: its fields, and each inline formset empty."""
+    page = client.get("/admin/documents/document/add/")
+    data = {"kind": "news_article", "language": "ar", "version_seen": "", **fields}
+    for inline in page.context["inline_admin_formsets"]:
+        prefix = inline.formset.prefix
+        data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
+    return data
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_document_saved_as_another_editor_saves_the_same_body_gets_the_duplicate_error(two_editors):
+    alice, _ = two_editors
+    body = "قال المتحدث إن الحركة لم تتشاور مع أحد."
+    form = _new_document_form(alice, title="الثاني", body=body)
+
+    def another_editor_saves_the_same_text_first(sender, instance, **kwargs):
+        # between Alice's form check and her INSERT, the other editor's save commits
+        pre_save.disconnect(another_editor_saves_the_same_text_first, sender=Document)
+        competitor = threading.Thread(target=_create_document, args=("الأول", body))
+        competitor.start()
+        competitor.join()
+
+    pre_save.connect(another_editor_saves_the_same_text_first, sender=Document, weak=False)
+    try:
+        response = alice.post("/admin/documents/document/add/", form)
+    finally:
+        pre_save.disconnect(another_editor_saves_the_same_text_first, sender=Document)
+
+    winner = Document.objects.get()
+    assert response.status_code == 200  # the form again, with the error on its body
+    assert f"This text is already document #{winner.pk} «الأول»." in response.content.decode()
+
+
+def _create_document(title: str, body: str) -> None:
+    try:
+        Document.objects.create(title=title, language="ar", body=body)
+    finally:
+        connection.close()

@@ -13,6 +13,7 @@ from django.core.cache import cache
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from rest_framework.test import APIClient
+from rest_framework.throttling import SimpleRateThrottle
 from schemathesis.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -40,6 +41,12 @@ def _fast_passwords_and_fresh_throttles(settings):
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def unthrottled(monkeypatch):
+    """Hundreds of requests in one test: such a test is about what they answer, not the rate limit."""
+    monkeypatch.setattr(SimpleRateThrottle, "allow_request", lambda self, request, view: True)
 
 
 class ScriptClient(APIClient):

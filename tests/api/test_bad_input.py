@@ -75,7 +75,15 @@ def test_odd_ids_and_values_are_4xx_not_5xx(api_client, make_claim, url):
 
 
 @pytest.mark.parametrize(
-    "url", ["/api/v1/claims/1.5e-3/", "/api/v1/claims/%2F/", "/api/v1/no-such-thing/", "/api/v1/claims/1/x/"]
+    "url",
+    [
+        "/api/v1/claims/1.5e-3/",
+        "/api/v1/claims/%2F/",
+        "/api/v1/no-such-thing/",
+        "/api/v1/claims/1/x/",
+        "/api/v1/claims/%0A1/",
+        "/api/v1/claims/%20%31/",
+    ],
 )
 def test_a_path_the_api_does_not_have_is_a_json_404(api_client, url):
     response = api_client.get(url)

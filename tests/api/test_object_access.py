@@ -10,7 +10,6 @@ from types import SimpleNamespace
 
 import pytest
 from drf_spectacular.generators import SchemaGenerator
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
 from apps.claims.models import Attestation, Claim, ClaimRelation
 
@@ -117,13 +116,6 @@ def ids_for(path: str, drafts) -> list[int]:
     if path.startswith("/api/v1/documents/"):
         return [drafts.document.pk, *drafts.published.attestations.values_list("document_id", flat=True)]
     return [1, 2, 3]
-
-
-@pytest.fixture
-def unthrottled(monkeypatch):
-    """Hundreds of requests in one test: the matrix is about visibility, not the rate limit."""
-    monkeypatch.setattr(AnonRateThrottle, "allow_request", lambda self, request, view: True)
-    monkeypatch.setattr(UserRateThrottle, "allow_request", lambda self, request, view: True)
 
 
 def requests_of(drafts):

@@ -24,7 +24,10 @@ def _start(**env: str) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.parametrize("secret", [None, "", "change-me", "django-insecure-abc"])
+WEAK_KEYS = [None, "", "change-me", "abc", "django-insecure-abc", "x" * 60, "django-insecure-" + "k3y-" * 12]
+
+
+@pytest.mark.parametrize("secret", WEAK_KEYS)
 def test_production_refuses_to_start_without_a_real_secret_key(secret):
     env = {"DEBUG": "false"}
     if secret is not None:
@@ -37,7 +40,7 @@ def test_production_refuses_to_start_without_a_real_secret_key(secret):
 
 
 def test_production_starts_with_a_real_secret_key():
-    result = _start(DEBUG="false", SECRET_KEY="a-long-random-value-made-for-this-test-0123456789")
+    result = _start(DEBUG="false", SECRET_KEY="a-long-random-value-made-for-this-test-0123456789-abc")
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
@@ -88,7 +91,7 @@ def test_production_reads_hosts_and_trusted_origins_from_the_environment():
         ENV_FILE="",
         DJANGO_SETTINGS_MODULE="claimtrack.settings",
         DEBUG="false",
-        SECRET_KEY="a-long-random-value-made-for-this-test-0123456789",
+        SECRET_KEY="a-long-random-value-made-for-this-test-0123456789-abc",
         ALLOWED_HOSTS="a.example.org,b.example.org",
         CSRF_TRUSTED_ORIGINS="https://a.example.org",
     )

@@ -132,7 +132,9 @@ def test_merging_two_duplicate_roots_counts_them_once(seed, make_claim, make_ent
     claim = make_claim("Al-Qaeda trains in Kunar.")
     soufan, duplicate = Entity.objects.get(name="The Soufan Group"), make_entity("مجموعة صوفان")
     for speaker in (soufan, duplicate):
-        document = Document.objects.create(title=f"تقرير {speaker.pk}", language="ar", body=INDEPENDENT_BODY)
+        # two reports of the same words (one text is one document: each its own, here by its title)
+        body = f"تقرير {speaker.pk}. {INDEPENDENT_BODY}"
+        document = Document.objects.create(title=f"تقرير {speaker.pk}", language="ar", body=body)
         attestation_create(claim=claim, document=document, quote=AFFIRMING_QUOTE, speaker=speaker)
     claim.refresh_from_db()
     assert (len(affirming_roots(claim)), claim.credibility) == (2, Credibility.PROBABLY_TRUE)

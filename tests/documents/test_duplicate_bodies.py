@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models.signals import pre_save
 from rest_framework.test import APIClient
 
 from apps.documents.models import Document
@@ -74,3 +77,44 @@ def test_the_service_refuses_a_duplicate_body_as_the_api_does(make_document):
 
     assert raised.value.error_dict["body"][0].code == "duplicate"
     assert Document.objects.count() == 1
+
+
+def test_the_database_refuses_a_second_document_with_a_stored_body(make_document):
+    make_document(body=BODY)
+    copy = Document(
+        title="نسخة", language="ar", body=BODY, body_sha256=hashlib.sha256(BODY.encode()).hexdigest()
+    )
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Document.objects.bulk_create([copy])  # no model validation: only the database stands in the way
+
+    assert Document.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_post_that_loses_the_race_for_a_body_gets_the_error_one_after_the_other_gives(editor_api):
+    def another_request_commits_the_same_body_first(sender, instance, **kwargs):
+        # between this request's duplicate check and its INSERT, another one's commits
+        pre_save.disconnect(another_request_commits_the_same_body_first, sender=Document)
+        competitor = threading.Thread(target=_create_in_own_connection, args=("الأول",))
+        competitor.start()
+        competitor.join()
+
+    pre_save.connect(another_request_commits_the_same_body_first, sender=Document, weak=False)
+    try:
+        response = editor_api.post(
+            "/api/v1/documents/", {"title": "الثاني", "language": "ar", "body": BODY}, format="json"
+        )
+    finally:
+        pre_save.disconnect(another_request_commits_the_same_body_first, sender=Document)
+
+    winner = Document.objects.get()
+    assert response.status_code == 400, response.content
+    assert response.json()["body"] == [f"This text is already document #{winner.pk} «الأول»."]
+
+
+def _create_in_own_connection(title: str) -> None:
+    try:
+        Document.objects.create(title=title, language="ar", body=BODY)
+    finally:
+        connection.close()

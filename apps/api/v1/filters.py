@@ -18,6 +18,9 @@ from apps.entities.models import Entity
 class StrictOrderingFilter(OrderingFilter):
     """DRF ignores unknown ordering fields; a consumer's typo should be told, not ignored."""
 
+    # set by filter_queryset; the browsable API's ordering form asks a fresh instance
+    _searching = False
+
     def get_default_ordering(self, view):
         # a search is ordered by its rank unless an ordering is asked for
         if self._searching:

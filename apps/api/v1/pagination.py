@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import operator
+from base64 import b64decode
 from functools import cached_property, partial, reduce
 
 from django.conf import settings
@@ -94,6 +95,21 @@ class KeysetCursorPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
     get_page_size = PagePagination.get_page_size
+
+    def decode_cursor(self, request) -> Cursor | None:
+        """The cursor sent, or a 404 for one we could not have made: DRF decodes `!!!!` (no base64
+        letter in it) to an empty cursor, which would answer with the first page."""
+        encoded = request.query_params.get(self.cursor_query_param)
+        if not encoded:
+            return None  # `?cursor=` starts at the beginning
+        try:
+            b64decode(encoded.encode("ascii"), validate=True)
+        except (ValueError, UnicodeEncodeError) as error:  # binascii.Error is a ValueError
+            raise NotFound(self.invalid_cursor_message) from error
+        cursor = super().decode_cursor(request)
+        if cursor is None or cursor.position is None:
+            raise NotFound(self.invalid_cursor_message)
+        return cursor
 
     def get_ordering(self, request, queryset, view) -> tuple[str, ...]:
         # the cursor's own key, whatever the view's default ordering (a nullable date cannot be one)
@@ -211,6 +227,11 @@ class HybridPagination:
                 "schema": {"type": "string"},
             },
         ]
+
+    @property
+    def display_page_controls(self) -> bool:
+        """The browsable API shows page links when the active style has another page."""
+        return getattr(self.active, "display_page_controls", False)
 
     def to_html(self):
         return self.active.to_html()

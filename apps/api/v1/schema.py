@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 from rest_framework.permissions import SAFE_METHODS
 
 from apps.api.v1.pagination import HybridPagination, PagePagination
 from apps.api.v1.permissions import RolePermission
+
+
+class TokenScheme(OpenApiAuthenticationExtension):
+    """`Authorization: Token <token>`, the token POST /api/v1/auth/token/ answers (knox's)."""
+
+    target_class = "apps.api.v1.authentication.TokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return build_bearer_security_scheme_object(header_name="Authorization", token_prefix="Token")
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -73,6 +85,10 @@ class AutoSchema(SpectacularAutoSchema):
             errors["404"] = OpenApiResponse(ErrorSerializer, "No such object (or page, or cursor).")
         if self.method == "DELETE":
             errors["409"] = OpenApiResponse(ErrorSerializer, "Other rows still refer to this one.")
+        elif self.method in ("POST", "PUT", "PATCH") and "requestBody" in operation:
+            errors["409"] = OpenApiResponse(
+                ErrorSerializer, "Another request stored the same thing at the same moment: GET it."
+            )
         if self.method in ("PUT", "PATCH", "DELETE") and getattr(self.view, "versioned", False):
             errors["412"] = OpenApiResponse(ErrorSerializer, "Changed since the version If-Match names.")
             errors["428"] = OpenApiResponse(ErrorSerializer, "If-Match is missing: send the ETag you read.")
@@ -85,6 +101,8 @@ class AutoSchema(SpectacularAutoSchema):
         if self.view.throttle_classes:
             errors["429"] = OpenApiResponse(ErrorSerializer, "Too many requests: wait `Retry-After` seconds.")
         errors["503"] = OpenApiResponse(
-            ErrorSerializer, "The request took longer than the server allows: narrow it, or retry later."
+            ErrorSerializer,
+            "The database is unavailable or read-only, or the request took longer than the server "
+            "allows: narrow it, or retry after `Retry-After` seconds.",
         )
         return errors

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.api.v1.exceptions import Conflict
 from apps.claims.models import Attestation, Claim, ClaimRelation
+from apps.core.constraints import CONFLICTS, violation, violation_message
 from apps.core.models import DatePrecision
 from apps.core.search import highlight
 from apps.credibility.models import SourceRating
@@ -67,6 +70,19 @@ class ModelValidatedSerializer(serializers.ModelSerializer):
         for name in getattr(self.Meta, "computed_by_model", ()):
             attrs[name] = getattr(instance, name)
         return attrs
+
+    def save(self, **kwargs):
+        """Save, and when a concurrent request stored the same thing first (a unique constraint the
+        database held), validate again: the winner is committed and visible now, so the loser gets
+        the 400 it would have had one request after the other, naming the conflict, not a 500."""
+        try:
+            with transaction.atomic():
+                return super().save(**kwargs)
+        except IntegrityError as error:
+            if violation(error)[0] not in CONFLICTS:
+                raise
+            self.validate(dict(self.validated_data))
+            raise Conflict(violation_message(error)) from error
 
     def create(self, validated_data):
         request = self.context.get("request")
@@ -545,6 +561,17 @@ class SourceRatingSerializer(ModelValidatedSerializer):
         model = SourceRating
         fields = ["id", "entity", "grade", "rationale", "rated_by", "rated_at"]
         read_only_fields = ["rated_by", "rated_at"]
+        extra_kwargs = {
+            "rated_by": {"help_text": "The rater's user id; null unless you may rate sources yourself."}
+        }
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        # who rated is the newsroom's business: an account id is no reader's to collect
+        request = self.context.get("request")
+        if request is None or not request.user.has_perm("credibility.add_sourcerating"):
+            data["rated_by"] = None
+        return data
 
     def create(self, validated_data):
         # through the service: every claim resting on the entity is regraded in this transaction

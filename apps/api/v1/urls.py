@@ -1,12 +1,20 @@
 from django.http import JsonResponse
 from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
-from apps.api.v1 import views
+from apps.api.v1 import auth, views
 
-router = DefaultRouter()
+
+class IdRouter(DefaultRouter):
+    """Rows are found by their id in digits only: `/claims/%20%31/` is no claim, not claim 1 (DRF's
+    default takes any segment and lets `int(" 1")` read it)."""
+
+    def get_lookup_regex(self, viewset, lookup_prefix=""):
+        return rf"(?P<{lookup_prefix}{viewset.lookup_field}>[0-9]+)"
+
+
+router = IdRouter()
 router.register("entities", views.EntityViewSet, basename="entity")
 router.register("documents", views.DocumentViewSet, basename="document")
 router.register("claims", views.ClaimViewSet, basename="claim")
@@ -22,8 +30,10 @@ def not_found(request, path):
 
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="auth-token"),
+    path("auth/token/", auth.LoginView.as_view(), name="auth-token"),
+    path("auth/logout/", auth.LogoutView.as_view(), name="auth-logout"),
+    path("auth/logout-all/", auth.LogoutAllView.as_view(), name="auth-logout-all"),
     path("", include(router.urls)),
     # any other path ending in a slash (`claims/1.5e-3/`); one without is still redirected to it first
-    re_path(r"^(?P<path>.+)/$", not_found),
+    re_path(r"^(?P<path>[\s\S]+)/$", not_found),
 ]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+import random
+import time
 from collections import Counter
 
-from django.db import transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Prefetch, ProtectedError, Q, QuerySet, RestrictedError, Value
 from django.db.models.functions import Coalesce
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -14,6 +17,7 @@ from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.response import Response
 
 from apps.api.v1 import filters, serializers
+from apps.api.v1.exceptions import RETRYABLE, Conflict
 from apps.api.v1.permissions import CanReadHistory, RolePermission, is_editor
 from apps.claims.models import Attestation, Claim, ClaimRelation, ClaimSubject
 from apps.claims.selectors import claim_conflicts
@@ -24,12 +28,6 @@ from apps.credibility.selectors import entities_with_reliability
 from apps.credibility.services import claims_resting_on, credibility_recompute
 from apps.documents.models import Document, DocumentAuthor, DocumentCitation
 from apps.entities.models import Alias, Entity
-
-
-class Conflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The request conflicts with the current state of the resource."
-    default_code = "conflict"
 
 
 class PreconditionRequired(APIException):
@@ -104,6 +102,44 @@ class _VersionPreconditions:
         return response
 
 
+logger = logging.getLogger(__name__)
+
+RETRIES = 3  # runs of a write that PostgreSQL aborts to break a deadlock (then a 503)
+
+
+class _RetryDeadlocks:
+    """Run a write again when PostgreSQL aborted its transaction to break a deadlock.
+
+    Two writes on related claims regrade each other's neighbours and can lock the same rows in
+    opposite orders; PostgreSQL aborts one of them, which rolls back whole. Its request runs again
+    (its If-Match is checked again too), and only when that keeps failing is it a 503.
+    """
+
+    def create(self, request, *args, **kwargs):
+        return self._retrying(super().create, request, *args, **kwargs)
+
+    def update(self, request, *args, **kwargs):
+        return self._retrying(super().update, request, *args, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        return self._retrying(super().destroy, request, *args, **kwargs)
+
+    @staticmethod
+    def _retrying(write, *args, **kwargs):
+        for attempt in range(1, RETRIES + 1):
+            try:
+                return write(*args, **kwargs)
+            except OperationalError as error:
+                code = getattr(error.__cause__, "sqlstate", None)
+                if code not in RETRYABLE or connection.in_atomic_block or attempt == RETRIES:
+                    raise
+                logger.warning(
+                    "%s aborted (%s), run again: attempt %d of %d", write.__name__, code, attempt + 1, RETRIES
+                )
+                time.sleep(random.uniform(0.01, 0.05) * attempt)
+        raise AssertionError("unreachable")
+
+
 class _ReadWriteSerializers:
     read_serializer_class = None
     write_serializer_class = None
@@ -156,7 +192,7 @@ def _history_response(obj, *, parts) -> Response:
 
 
 @answered_with(serializers.EntitySerializer)
-class EntityViewSet(_VersionPreconditions, _ReadWriteSerializers, viewsets.ModelViewSet):
+class EntityViewSet(_RetryDeadlocks, _VersionPreconditions, _ReadWriteSerializers, viewsets.ModelViewSet):
     read_serializer_class = serializers.EntitySerializer
     write_serializer_class = serializers.EntityWriteSerializer
     permission_classes = [RolePermission]
@@ -194,7 +230,7 @@ class EntityViewSet(_VersionPreconditions, _ReadWriteSerializers, viewsets.Model
 
 
 @answered_with(serializers.DocumentSerializer)
-class DocumentViewSet(_VersionPreconditions, _ReadWriteSerializers, viewsets.ModelViewSet):
+class DocumentViewSet(_RetryDeadlocks, _VersionPreconditions, _ReadWriteSerializers, viewsets.ModelViewSet):
     read_serializer_class = serializers.DocumentSerializer
     write_serializer_class = serializers.DocumentWriteSerializer
     permission_classes = [RolePermission]
@@ -230,7 +266,7 @@ def _visible_claims(user):
     return Claim.objects.visible_to(user)
 
 
-class ClaimViewSet(_VersionPreconditions, _ReadWriteSerializers, viewsets.ModelViewSet):
+class ClaimViewSet(_RetryDeadlocks, _VersionPreconditions, _ReadWriteSerializers, viewsets.ModelViewSet):
     read_serializer_class = serializers.ClaimReadSerializer
     write_serializer_class = serializers.ClaimWriteSerializer
     permission_classes = [RolePermission]
@@ -328,7 +364,9 @@ class ClaimViewSet(_VersionPreconditions, _ReadWriteSerializers, viewsets.ModelV
 
 
 @answered_with(serializers.AttestationReadSerializer)
-class AttestationViewSet(_VersionPreconditions, _ReadWriteSerializers, viewsets.ModelViewSet):
+class AttestationViewSet(
+    _RetryDeadlocks, _VersionPreconditions, _ReadWriteSerializers, viewsets.ModelViewSet
+):
     read_serializer_class = serializers.AttestationReadSerializer
     write_serializer_class = serializers.AttestationWriteSerializer
     permission_classes = [RolePermission]
@@ -360,7 +398,7 @@ class AttestationViewSet(_VersionPreconditions, _ReadWriteSerializers, viewsets.
             claims_changed.send(sender=Attestation, claim_ids=[instance.claim_id])
 
 
-class RelationViewSet(_ReadWriteSerializers, viewsets.ModelViewSet):
+class RelationViewSet(_RetryDeadlocks, _ReadWriteSerializers, viewsets.ModelViewSet):
     read_serializer_class = serializers.RelationSerializer
     write_serializer_class = serializers.RelationSerializer
     permission_classes = [RolePermission]
@@ -401,7 +439,11 @@ class RelationViewSet(_ReadWriteSerializers, viewsets.ModelViewSet):
 
 
 class SourceRatingViewSet(
-    mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    _RetryDeadlocks,
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Ratings are history: added, never edited."""
 

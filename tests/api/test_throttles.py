@@ -1,0 +1,100 @@
+"""Rate limits that hold: a client cannot claim a new address per request, and the counts live in a
+cache every worker shares (the database's table, or Redis when REDIS_URL is set)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+import redis
+from django.db import connection
+from rest_framework.test import APIClient
+from rest_framework.throttling import AnonRateThrottle
+
+RATE = 3
+
+
+@pytest.fixture(autouse=True)
+def _low_rate(monkeypatch):
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": f"{RATE}/minute"})
+
+
+def from_addresses(count: int, **headers) -> list[int]:
+    client = APIClient(REMOTE_ADDR="203.0.113.7")
+    return [
+        client.get("/api/v1/claims/", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}", **headers).status_code
+        for n in range(count)
+    ]
+
+
+def test_a_new_x_forwarded_for_on_every_request_does_not_reset_the_count(db):
+    assert from_addresses(RATE + 1) == [200] * RATE + [429]
+
+
+def test_behind_a_configured_proxy_its_forwarded_address_is_the_client(db, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+
+    assert from_addresses(RATE + 1) == [200] * (RATE + 1)
+
+
+def test_behind_one_proxy_addresses_a_client_prepends_are_ignored(db, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    client = APIClient(REMOTE_ADDR="10.0.0.2")  # the proxy
+
+    answers = [
+        client.get("/api/v1/claims/", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}, 203.0.113.7").status_code
+        for n in range(RATE + 1)
+    ]
+
+    assert answers == [200] * RATE + [429]
+
+
+@pytest.fixture
+def database_cache(db, settings):
+    """The cache production has without Redis; back to memory before the database goes away."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "claimtrack_cache"}
+    }
+    yield
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+def test_without_redis_the_counts_are_kept_in_the_database_every_worker_reads(database_cache):
+    answers = from_addresses(RATE + 1)
+
+    assert answers == [200] * RATE + [429]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM claimtrack_cache WHERE cache_key LIKE %s", ["%throttle_anon_%"])
+        assert cursor.fetchone()[0] == 1
+
+
+def test_the_settings_use_the_database_cache_unless_redis_is_configured():
+    from claimtrack import settings as configured
+
+    expected = "redis.RedisCache" if os.environ.get("REDIS_URL") else "db.DatabaseCache"
+    assert configured.CACHES["default"]["BACKEND"].endswith(expected)
+
+
+def test_with_redis_the_counts_are_kept_in_redis(db, settings):
+    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    server = redis.Redis.from_url(url, socket_connect_timeout=1)
+    try:
+        server.ping()
+    except redis.RedisError:
+        pytest.skip(f"no Redis answers at {url}")
+    prefix = f"claimtrack-test-{uuid.uuid4().hex}"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": prefix,
+        }
+    }
+
+    answers = from_addresses(RATE + 1)
+
+    keys = server.keys(f"{prefix}:*")
+    server.delete(*keys)
+    assert answers == [200] * RATE + [429]
+    assert any(b"throttle_anon_203.0.113.7" in key for key in keys)
