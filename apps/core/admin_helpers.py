@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from apps.core.constraints import CONFLICTS, violation
 from apps.core.history import event_revert, history_points
 from apps.core.models import RowDeleted, VersionConflict
-from apps.core.search import search_queryset
+from apps.core.search import SEARCH_MAX_LENGTH, search_queryset
 
 
 def bidi(text: str, limit: int | None = 120, css: str = "ct-text"):
@@ -32,6 +32,9 @@ class FullTextSearchMixin:
     name typed half-way still finds its entity in an autocomplete."""
 
     def get_search_results(self, request, queryset, search_term):
+        # as much as the API's ?search= takes (an autocomplete's term too): far longer text is no
+        # search a person types, and each word deepens the query Django builds
+        search_term = search_term[:SEARCH_MAX_LENGTH]
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         if not search_term.strip():
             return results, may_have_duplicates

@@ -8,11 +8,13 @@ import dataclasses
 from django.db import connections
 from django.db.migrations.executor import MigrationExecutor
 from django.http import JsonResponse
+from django.views.decorators.http import require_safe
 from health_check.base import HealthCheck
 from health_check.exceptions import ServiceUnavailable
 from health_check.views import HealthCheckView
 
 
+@require_safe
 def healthz(request):
     """The process is up and answers; nothing else is asked (no database, no cache)."""
     return JsonResponse({"status": "ok"})

@@ -53,6 +53,11 @@ def parse_query(text: str) -> list[tuple[str, list[str]]]:
     return items
 
 
+# the longest search text taken: the API refuses longer (a 400), the admin's box searches this much.
+# Every word is a level of the query expression, and a few hundred outrun Python's recursion limit.
+SEARCH_MAX_LENGTH = 200
+
+
 def search_tsquery(text: str) -> Func | None:
     """The tsquery of a search box's text, or None when it holds no word."""
     query = None

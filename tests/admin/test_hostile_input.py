@@ -52,3 +52,24 @@ def test_an_id_past_the_database_range_in_a_filter_is_a_400(editor_client):
     response = editor_client.get("/admin/claims/claim/", {"id__exact": "9223372036854775808"})
 
     assert response.status_code in (200, 400)  # the admin may ignore the filter; never a 500
+
+
+AUTOCOMPLETE = {"app_label": "claims", "model_name": "claim", "field_name": "subjects"}
+
+
+@pytest.mark.parametrize(
+    "url, param, extra",
+    [
+        ("/admin/claims/claim/", "q", {}),
+        ("/admin/documents/document/", "q", {}),
+        ("/admin/entities/entity/", "q", {}),
+        ("/admin/autocomplete/", "term", AUTOCOMPLETE),
+    ],
+)
+def test_a_search_of_hundreds_of_words_is_answered(editor_client, make_claim, url, param, extra):
+    make_claim()
+    words = "x " * 300  # each word was a level of the query Django builds: a RecursionError at 225
+
+    response = editor_client.get(url, {param: words, **extra})
+
+    assert response.status_code == 200

@@ -183,3 +183,28 @@ def test_who_rated_a_source_is_not_shown_to_readers(client_as, fact_checker):
 
 def test_the_anonymous_client_has_no_token_to_begin_with(db):
     assert APIClient().get("/api/v1/claims/").status_code == 200
+
+
+@pytest.mark.parametrize("value", [1.9, "1e0", " 1", "1.0", True])
+def test_an_id_that_is_no_whole_number_is_a_400(fact_checker_client, make_entity, row_counts, value):
+    entity = make_entity()
+    before = row_counts()
+
+    response = fact_checker_client.post(
+        "/api/v1/source-ratings/",
+        {"entity": value if value != " 1" else f" {entity.pk}", "grade": "B", "rationale": "r"},
+        format="json",
+    )
+
+    assert response.status_code == 400, response.content
+    assert "entity" in response.json()
+    assert row_counts() == before
+
+
+def test_options_on_the_api_docs_page_is_refused_not_a_500(api_client, db):
+    assert api_client.options("/api/docs/").status_code == 405
+
+
+def test_healthz_answers_only_get_and_head(client):
+    assert client.generic("TRACE", "/healthz").status_code == 405
+    assert client.head("/healthz").status_code == 200

@@ -10,7 +10,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 
 from apps.claims.models import Attestation, Claim, ClaimRelation, Credibility
-from apps.core.search import search_queryset
+from apps.core.search import SEARCH_MAX_LENGTH, search_queryset
 from apps.documents.models import Document
 from apps.entities.models import Entity
 
@@ -89,7 +89,7 @@ class SearchFilter(filters.CharFilter):
 
     def __init__(self, **kwargs) -> None:
         kwargs.setdefault("method", "filter_search")
-        kwargs.setdefault("max_length", 200)
+        kwargs.setdefault("max_length", SEARCH_MAX_LENGTH)
         kwargs.setdefault(
             "label", 'Words to find, in any common spelling; "a phrase" in quotes, -word to exclude'
         )

@@ -29,9 +29,22 @@ def _model_errors(error: DjangoValidationError) -> serializers.ValidationError:
     return serializers.ValidationError({"non_field_errors": error.messages})
 
 
+class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """An id is a whole number (or its digits in a form): DRF takes `1.9`, `"1e0"` and `" 1"` for row 1."""
+
+    def to_internal_value(self, data):
+        whole = isinstance(data, int) and not isinstance(data, bool)
+        digits = isinstance(data, str) and data.isascii() and data.isdigit()
+        if not (whole or digits):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(data)
+
+
 class ModelValidatedSerializer(serializers.ModelSerializer):
     """Run the model's `full_clean()` on the instance that would be saved, so the API and the
     admin refuse the same things with the same messages."""
+
+    serializer_related_field = StrictPrimaryKeyRelatedField
 
     def to_internal_value(self, data):
         # DRF ignores fields it does not know and fields it will not write; a client that sends
