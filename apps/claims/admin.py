@@ -107,9 +107,14 @@ class AttestationForm(VersionedModelForm):
             "start",
             "end",
             "stance",
+            "modality",
             "speaker",
             "origin_entity",
             "origin_document",
+            "interested_override",
+            "interested_reason",
+            "stated_on",
+            "stated_on_precision",
             "note",
         ]
 
@@ -181,8 +186,10 @@ class ClaimAttestationInline(AttestationInlineBase):
         "document",
         "quote",
         ("start", "end"),
-        "stance",
+        ("stance", "modality"),
         ("speaker", "origin_entity", "origin_document"),
+        ("interested_override", "interested_reason"),
+        ("stated_on", "stated_on_precision"),
         "note",
     ]
 
@@ -201,8 +208,10 @@ class DocumentAttestationInline(AttestationInlineBase):
         "claim",
         "quote",
         ("start", "end"),
-        "stance",
+        ("stance", "modality"),
         ("speaker", "origin_entity", "origin_document"),
+        ("interested_override", "interested_reason"),
+        ("stated_on", "stated_on_precision"),
         "note",
     ]
 
@@ -298,6 +307,8 @@ class ClaimAdmin(
                     "language",
                     "subjects",
                     ("point_in_time", "point_in_time_precision"),
+                    ("valid_from", "valid_from_precision"),
+                    ("valid_until", "valid_until_precision"),
                 ]
             },
         ),
@@ -458,8 +469,8 @@ class AttestationAdmin(
     RevertAdminMixin, VersionedAdminMixin, _RegradesClaims, _BidiTextMixin, admin.ModelAdmin
 ):
     form = AttestationForm
-    list_display = ["shown_quote", "claim_link", "document", "speaker", "origin_entity", "stance"]
-    list_filter = ["stance", "document__language"]
+    list_display = ["shown_quote", "claim_link", "document", "speaker", "origin_entity", "stance", "modality"]
+    list_filter = ["stance", "modality", "document__language"]
     # every column names a related row
     list_select_related = ["claim", "document", "speaker", "origin_entity"]
     search_fields = ["quote", "claim__statement", "speaker__name", "document__title"]
@@ -470,10 +481,12 @@ class AttestationAdmin(
         "document",
         "quote",
         ("start", "end"),
-        "stance",
+        ("stance", "modality"),
         "speaker",
         "origin_entity",
         "origin_document",
+        ("interested_override", "interested_reason"),
+        ("stated_on", "stated_on_precision"),
         "note",
         "created",
         "updated",

@@ -14,7 +14,7 @@ from django.db.models.functions import Length
 
 from apps.claims.anchoring import quote_anchor
 from apps.core.history import tracked, tracked_links
-from apps.core.models import CreatedByModel, DatePrecision, VersionedModel, format_partial_date
+from apps.core.models import CreatedByModel, DatePrecision, VersionedModel, date_span, format_partial_date
 from apps.core.search import fits_search_index, search_index_error
 from apps.documents.models import Document
 from apps.entities.models import Entity
@@ -65,6 +65,15 @@ class Claim(VersionedModel, CreatedByModel):
         null=True, blank=True, help_text="The time the claim is about, as precisely as known."
     )
     point_in_time_precision = models.CharField(max_length=5, choices=DatePrecision, blank=True)
+    # the period it holds over: open at an end left empty; a point in time is the one-moment case
+    valid_from = models.DateField(
+        null=True, blank=True, help_text="The first time it holds, as precisely as known (empty: always had)."
+    )
+    valid_from_precision = models.CharField(max_length=5, choices=DatePrecision, blank=True)
+    valid_until = models.DateField(
+        null=True, blank=True, help_text="The last time it holds, as precisely as known (empty: still holds)."
+    )
+    valid_until_precision = models.CharField(max_length=5, choices=DatePrecision, blank=True)
     status = models.CharField(max_length=16, choices=Status, default=Status.UNREVIEWED)
     status_note = models.TextField(blank=True, help_text="Why the status is what it is.")
     publication = models.CharField(max_length=16, choices=Publication, default=Publication.DRAFT)
@@ -111,6 +120,18 @@ class Claim(VersionedModel, CreatedByModel):
                 | Q(point_in_time__isnull=False) & ~Q(point_in_time_precision=""),
                 name="claim_point_in_time_precision_with_date",
             ),
+            models.CheckConstraint(
+                condition=Q(valid_from__isnull=True, valid_from_precision="")
+                | Q(valid_from__isnull=False) & ~Q(valid_from_precision=""),
+                name="claim_valid_from_precision_with_date",
+                violation_error_message="Give the precision of the date it holds from (day, month or year).",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True, valid_until_precision="")
+                | Q(valid_until__isnull=False) & ~Q(valid_until_precision=""),
+                name="claim_valid_until_precision_with_date",
+                violation_error_message="Give the precision of the date it holds until (day, month or year).",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -120,13 +141,41 @@ class Claim(VersionedModel, CreatedByModel):
     def point_in_time_display(self) -> str:
         return format_partial_date(self.point_in_time, self.point_in_time_precision)
 
+    @property
+    def period(self) -> tuple:
+        """The days it holds over (first, last; None for an open end): its validity period, else its
+        point in time, else always."""
+        if self.valid_from or self.valid_until:
+            return (
+                date_span(self.valid_from, self.valid_from_precision)[0],
+                date_span(self.valid_until, self.valid_until_precision)[1],
+            )
+        return date_span(self.point_in_time, self.point_in_time_precision)
+
+    @property
+    def period_display(self) -> str:
+        if self.valid_from or self.valid_until:
+            start = format_partial_date(self.valid_from, self.valid_from_precision) or "…"
+            end = format_partial_date(self.valid_until, self.valid_until_precision) or "…"
+            return f"{start} – {end}"
+        return self.point_in_time_display
+
     def clean(self) -> None:
         if not fits_search_index(self.statement, self.language):
             raise ValidationError({"statement": search_index_error("statement")})
+        self._default_precisions()
+        start, end = self.period
+        if start is not None and end is not None and start > end:
+            raise ValidationError({"valid_until": "It cannot stop holding before it starts (valid_from)."})
+
+    def _default_precisions(self) -> None:
+        # a full date given without its precision is a day, as for documents
+        for field in ("point_in_time", "valid_from", "valid_until"):
+            if getattr(self, field) and not getattr(self, f"{field}_precision"):
+                setattr(self, f"{field}_precision", DatePrecision.DAY)
 
     def save(self, *args, **kwargs) -> None:
-        if self.point_in_time and not self.point_in_time_precision:
-            self.point_in_time_precision = DatePrecision.DAY
+        self._default_precisions()
         super().save(*args, **kwargs)
 
 
@@ -146,6 +195,11 @@ class Attestation(VersionedModel, CreatedByModel):
     class Stance(models.TextChoices):
         AFFIRMS = "affirms"
         DENIES = "denies"
+
+    class Modality(models.TextChoices):
+        ASSERTED = "asserted", "asserted (a report of fact)"
+        HEDGED = "hedged", "hedged (reportedly, appears, indications)"
+        OPINION = "opinion", "opinion (a characterisation, not a report of fact)"
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="attestations")
     document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="attestations")
@@ -180,6 +234,25 @@ class Attestation(VersionedModel, CreatedByModel):
         help_text="The document the speaker relays it from, if known.",
     )
     stance = models.CharField(max_length=8, choices=Stance, default=Stance.AFFIRMS)
+    modality = models.CharField(
+        max_length=8,
+        choices=Modality,
+        default=Modality.ASSERTED,
+        help_text="Hedged evidence cannot confirm; an opinion is shown, never counted.",
+    )
+    interested_override = models.BooleanField(
+        null=True,
+        blank=True,
+        help_text="Empty: computed (interested when its speaker or source is in the family of one of "
+        "the claim's subjects). Yes or No to say otherwise, with the reason.",
+    )
+    interested_reason = models.TextField(blank=True, help_text="Why the computed mark is overridden.")
+    stated_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="When the speaker said it, as precisely as known; empty: the document's date.",
+    )
+    stated_on_precision = models.CharField(max_length=5, choices=DatePrecision, blank=True)
     note = models.TextField(blank=True)
 
     class Meta:
@@ -203,13 +276,35 @@ class Attestation(VersionedModel, CreatedByModel):
             models.UniqueConstraint(
                 fields=["claim", "document", "start", "end"], name="attestation_unique_anchor"
             ),
+            models.CheckConstraint(
+                condition=Q(stated_on__isnull=True, stated_on_precision="")
+                | Q(stated_on__isnull=False) & ~Q(stated_on_precision=""),
+                name="attestation_stated_on_precision_with_date",
+                violation_error_message="Give the precision of the date it was said on (day, month or year).",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.quote[:60]}… ({self.document_id})" if len(self.quote) > 60 else self.quote
 
+    @property
+    def stated(self) -> tuple:
+        """When it was said (date, precision): its own date, else its document's."""
+        if self.stated_on:
+            return self.stated_on, self.stated_on_precision
+        return self.document.published, self.document.published_precision
+
+    def save(self, *args, **kwargs) -> None:
+        if self.stated_on and not self.stated_on_precision:
+            self.stated_on_precision = DatePrecision.DAY
+        super().save(*args, **kwargs)
+
     def clean(self) -> None:
         """Anchor the quote in the body: computed when no offsets are given, checked otherwise."""
+        if self.stated_on and not self.stated_on_precision:
+            self.stated_on_precision = DatePrecision.DAY
+        if self.interested_override is not None and not self.interested_reason.strip():
+            raise ValidationError({"interested_reason": "Say why the computed mark is overridden."})
         if not self.document_id or not self.quote:
             return
         anchor = quote_anchor(body=self.document.body, quote=self.quote, start=self.start, end=self.end)

@@ -90,6 +90,8 @@ class _Builder:
                     "name": entry["name"],
                     "description": entry.get("description") or "",
                     "parent": self._ref("entity", entry.get("parent"), where),
+                    "independence_boundary": entry.get("independence_boundary"),
+                    "draws_on": [self._ref("entity", other, where) for other in entry.get("draws_on") or []],
                     "created_by": None,
                 },
             )
@@ -149,6 +151,8 @@ class _Builder:
             key = entry["key"]
             where = f"claim {key!r}"
             when, precision = _date(entry.get("when"), where)
+            valid_from, from_precision = _date(entry.get("valid_from"), where)
+            valid_until, until_precision = _date(entry.get("valid_until"), where)
             self._add(
                 "claims.claim",
                 self.keys["claim"][key],
@@ -158,6 +162,10 @@ class _Builder:
                     "subjects": [self._ref("entity", s, where) for s in entry.get("subjects") or []],
                     "point_in_time": when,
                     "point_in_time_precision": precision,
+                    "valid_from": valid_from,
+                    "valid_from_precision": from_precision,
+                    "valid_until": valid_until,
+                    "valid_until_precision": until_precision,
                     "status": entry.get("status") or "unreviewed",
                     "status_note": entry.get("status_note") or "",
                     "publication": entry.get("publication") or "published",
@@ -196,12 +204,27 @@ class _Builder:
                 "origin_entity": self._ref("entity", item.get("origin_entity"), where),
                 "origin_document": self._ref("document", item.get("origin_document"), where),
                 "stance": item.get("stance") or "affirms",
+                "modality": self._modality(item, where),
+                **dict(
+                    zip(
+                        ("stated_on", "stated_on_precision"), _date(item.get("stated_on"), where), strict=True
+                    )
+                ),
+                "interested_override": item.get("interested_override"),
+                "interested_reason": item.get("interested_reason") or "",
                 "note": item.get("note") or "",
                 "created_by": None,
                 "created": FIXED_TIMESTAMP,
                 "updated": FIXED_TIMESTAMP,
             },
         }
+
+    @staticmethod
+    def _modality(item: dict[str, Any], where: str) -> str:
+        modality = item.get("modality") or "asserted"
+        if modality not in ("asserted", "hedged", "opinion"):
+            raise CurationError(f"{where}: modality is asserted, hedged or opinion, not {modality!r}")
+        return modality
 
     def relations(self, entries: list[dict[str, Any]]) -> None:
         seen = set()

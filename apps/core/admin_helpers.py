@@ -14,6 +14,7 @@ from django.utils.html import format_html
 
 from apps.core.constraints import CONFLICTS, violation
 from apps.core.history import event_revert, history_points
+from apps.core.journal import describe_grade_moves, grade_moves
 from apps.core.models import RowDeleted, VersionConflict
 from apps.core.search import SEARCH_MAX_LENGTH, search_queryset
 
@@ -93,6 +94,14 @@ class VersionedAdminMixin:
         return fieldsets
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        with grade_moves() as moves:
+            response = self._changeform_or_message(request, object_id, form_url, extra_context)
+        if moves:
+            # a grade never moves silently: the save that moved it says so
+            self.message_user(request, describe_grade_moves(moves), messages.WARNING)
+        return response
+
+    def _changeform_or_message(self, request, object_id, form_url, extra_context):
         try:
             try:
                 return super().changeform_view(request, object_id, form_url, extra_context)

@@ -79,6 +79,29 @@ def format_partial_date(value, precision: str | None) -> str:
     return value.isoformat()
 
 
+def date_span(value, precision: str | None):
+    """The days a partial date covers: 2023 is 1 January to 31 December, 2023-06 all of June."""
+    import calendar
+    import datetime
+
+    if value is None:
+        return None, None
+    if precision == DatePrecision.YEAR:
+        return datetime.date(value.year, 1, 1), datetime.date(value.year, 12, 31)
+    if precision == DatePrecision.MONTH:
+        last = calendar.monthrange(value.year, value.month)[1]
+        return value.replace(day=1), value.replace(day=last)
+    return value, value
+
+
+def periods_overlap(one: tuple, other: tuple) -> bool:
+    """Whether two periods (first day, last day; None for an open end) share a day."""
+    (a_start, a_end), (b_start, b_end) = one, other
+    return (a_start is None or b_end is None or a_start <= b_end) and (
+        b_start is None or a_end is None or b_start <= a_end
+    )
+
+
 def parse_partial_date(text: str):
     """Read "YYYY", "YYYY-MM" or "YYYY-MM-DD" into (date, precision)."""
     import datetime

@@ -56,3 +56,71 @@ def attestation_root(attestation: Attestation, same_claim: Sequence[Attestation]
         if current.speaker_id:
             return _entity(current.speaker)
         return document_issuer(current.document)
+
+
+class Families:
+    """Which source family each entity belongs to.
+
+    An entity's family is the topmost independence boundary among itself and its parents (the UN
+    Monitoring Team → the UN; Pompeo → the US government), else the entity alone. Families linked
+    by `draws_on` are one: a source that draws on another counts with it. The family is named by
+    its head: the one the others draw on (the smallest id among several).
+    """
+
+    def __init__(self, entities: dict[int, tuple[str, int | None, bool]], draws_on: list[tuple[int, int]]):
+        # entities: id → (name, parent id, is boundary)
+        self._entities = entities
+        head = {pk: self._boundary_head(pk) for pk in entities}
+        # union-find over the boundary heads, joined by draws_on
+        parent = {h: h for h in set(head.values())}
+
+        def find(x: int) -> int:
+            while parent[x] != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
+        drawing = set()
+        for source, target in draws_on:
+            if source in head and target in head:
+                a, b = find(head[source]), find(head[target])
+                drawing.add(head[source])
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+        groups: dict[int, list[int]] = {}
+        for h in parent:
+            groups.setdefault(find(h), []).append(h)
+        # each group is named by a head nobody in it draws from: the source the others rest on
+        named = {}
+        for heads in groups.values():
+            sinks = sorted(h for h in heads if h not in drawing) or sorted(heads)
+            for h in heads:
+                named[h] = sinks[0]
+        self._family = {pk: named[h] for pk, h in head.items()}
+
+    def _boundary_head(self, pk: int) -> int:
+        head, current, seen = pk, pk, set()
+        while current is not None and current in self._entities and current not in seen:
+            seen.add(current)
+            _, parent, boundary = self._entities[current]
+            if boundary:
+                head = current
+            current = parent
+        return head
+
+    def of(self, pk: int) -> int:
+        """The family (its head's id) of this entity."""
+        return self._family.get(pk, pk)
+
+    def name(self, pk: int) -> str:
+        return self._entities[pk][0] if pk in self._entities else str(pk)
+
+    @classmethod
+    def load(cls) -> Families:
+        rows = Entity.objects.values_list("pk", "name", "kind", "parent_id", "independence_boundary")
+        entities = {
+            pk: (name, parent, boundary if boundary is not None else kind in Entity.BOUNDARY_KINDS)
+            for pk, name, kind, parent, boundary in rows
+        }
+        edges = list(Entity.draws_on.through.objects.values_list("from_entity_id", "to_entity_id"))
+        return cls(entities, edges)

@@ -51,17 +51,35 @@ class Root:
 
 @dataclass
 class RootEvidence:
-    """One independent root and the attestations (of one stance) that lead back to it."""
+    """One independent root (a source family) and the attestations (of one stance) that lead back
+    to it; `members` are the entities of the family its attestations name."""
 
     root: Root
     grade: str = UNRATED  # the root's current reliability, A–F; F when unrated or a document
     rated: bool = False
     attestation_ids: list[int] = field(default_factory=list)
     document_ids: list[int] = field(default_factory=list)
+    members: dict[int, str] = field(default_factory=dict)
+    hedged_ids: set[int] = field(default_factory=set)
+    interested_ids: set[int] = field(default_factory=set)
 
     @property
     def counted(self) -> bool:
         return self.grade not in NOT_COUNTED
+
+    @property
+    def hedged(self) -> bool:
+        """Every report of it is hedged ("reportedly", «يبدو»): it cannot confirm."""
+        return bool(self.attestation_ids) and set(self.attestation_ids) <= self.hedged_ids
+
+    @property
+    def interested(self) -> bool:
+        """It is one of the claim's subjects (or of their family) speaking about itself."""
+        return bool(self.attestation_ids) and set(self.attestation_ids) <= self.interested_ids
+
+    def pair(self, grade: int) -> str:
+        """The analyst's pair: this source's reliability and the claim's credibility ("B2")."""
+        return f"{self.grade}{grade}"
 
 
 @dataclass(frozen=True)
@@ -78,6 +96,7 @@ class Assessment:
     grade: int
     reasons: list[str]
     conflicts: list[dict]
+    changes: list[dict] = field(default_factory=list)
 
 
 def _best(evidence: Sequence[RootEvidence]) -> str | None:
@@ -86,19 +105,31 @@ def _best(evidence: Sequence[RootEvidence]) -> str | None:
 
 
 def _names(evidence: Sequence[RootEvidence]) -> str:
-    return ", ".join(f"{e.root.name} ({e.grade if e.rated else 'unrated'})" for e in evidence)
+    def name(e: RootEvidence) -> str:
+        hedge = ", hedged" if e.hedged else ""
+        return f"{e.root.name} ({e.grade if e.rated else 'unrated'}{hedge})"
+
+    return ", ".join(name(e) for e in evidence)
 
 
 def evidence_grade(
     affirming: Sequence[RootEvidence], denying: Sequence[RootEvidence]
 ) -> tuple[int, list[str]]:
-    """Step 1: the grade the independent roots alone support, with the reasons (E1–E7)."""
+    """Step 1: the grade the independent roots alone support, with the reasons (E0–E9)."""
     reasons = []
     ignored = [e for e in (*affirming, *denying) if not e.counted]
     if ignored:
         reasons.append(f"E0: not counted, rated D or E: {_names(ignored)}.")
-    pro = [e for e in affirming if e.counted]
-    con = [e for e in denying if e.counted]
+    interested = [e for e in (*affirming, *denying) if e.counted and e.interested]
+    independent = [e for e in (*affirming, *denying) if e.counted and not e.interested]
+    only_interested = bool(interested) and not independent
+    if interested and independent:
+        reasons.append(
+            f"E8: the claim's own subjects speaking about themselves ({_names(interested)}): listed, "
+            "not weighed against independent sources."
+        )
+    pro = [e for e in affirming if e.counted and (only_interested or not e.interested)]
+    con = [e for e in denying if e.counted and (only_interested or not e.interested)]
     a, d = len(pro), len(con)
 
     if a == 0 and d == 0:
@@ -110,30 +141,63 @@ def evidence_grade(
         why = (
             f"{d} deny it, {a} affirm" if d > a else f"as many deny as affirm ({a}), the deniers better rated"
         )
-        return Credibility.IMPROBABLE, [*reasons, f"E2: independent sources: {why}. Denying: {_names(con)}."]
-    if d == a:
-        return Credibility.DOUBTFUL, [
-            *reasons,
-            f"E3: as many independent sources deny it ({_names(con)}) as affirm it ({_names(pro)}).",
-        ]
-
-    confirming = [e for e in pro if e.rated and e.grade in CONFIRMING]
-    if len(confirming) >= 2:
-        grade, why = Credibility.CONFIRMED, f"E4: {len(confirming)} independent sources rated A–C affirm it"
-    elif a >= 2:
-        grade, why = (
-            Credibility.PROBABLY_TRUE,
-            f"E5: {a} independent sources affirm it, fewer than two rated A–C",
+        grade, reasons = (
+            Credibility.IMPROBABLE,
+            [*reasons, f"E2: independent sources: {why}. Denying: {_names(con)}."],
         )
-    elif pro[0].rated and pro[0].grade in STRONG:
-        grade, why = Credibility.PROBABLY_TRUE, f"E5: one independent source affirms it, rated {pro[0].grade}"
+    elif d == a:
+        grade, reasons = (
+            Credibility.DOUBTFUL,
+            [
+                *reasons,
+                f"E3: as many independent sources deny it ({_names(con)}) as affirm it ({_names(pro)}).",
+            ],
+        )
     else:
-        grade, why = Credibility.POSSIBLY_TRUE, "E6: one independent source affirms it"
-    reasons.append(f"{why}: {_names(pro)}.")
-    if d:
-        grade += 1
-        reasons.append(f"E7: fewer deny it ({_names(con)}): one step down, to {LABELS[grade]}.")
+        grade, why = _affirmed(pro)
+        reasons.append(f"{why}: {_names(pro)}.")
+        if d:
+            grade += 1
+            reasons.append(f"E7: fewer deny it ({_names(con)}): one step down, to {LABELS[grade]}.")
+    if only_interested:
+        clamped = min(max(grade, Credibility.POSSIBLY_TRUE), Credibility.DOUBTFUL)
+        reasons.append(
+            f"E9: only the claim's own subjects speak to it ({_names(interested)}): their word alone "
+            f"makes it no more than {LABELS[Credibility.POSSIBLY_TRUE]} and no less than "
+            f"{LABELS[Credibility.DOUBTFUL]}; {LABELS[clamped]}."
+        )
+        grade = clamped
     return grade, reasons
+
+
+def _affirmed(pro: Sequence[RootEvidence]) -> tuple[int, str]:
+    """More affirm than deny: how far the affirming roots carry it (E4–E6)."""
+    confirming = [e for e in pro if e.rated and e.grade in CONFIRMING and not e.hedged]
+    firm = [e for e in pro if not e.hedged]
+    if len(confirming) >= 2:
+        return Credibility.CONFIRMED, f"E4: {len(confirming)} independent sources rated A–C affirm it"
+    if not firm:
+        return (
+            Credibility.POSSIBLY_TRUE,
+            "E6: only hedged reports affirm it (reportedly, appears): they cannot confirm",
+        )
+    if len(pro) >= 2:
+        return (
+            Credibility.PROBABLY_TRUE,
+            f"E5: {len(pro)} independent sources affirm it, fewer than two rated A–C",
+        )
+    if pro[0].rated and pro[0].grade in STRONG:
+        return Credibility.PROBABLY_TRUE, f"E5: one independent source affirms it, rated {pro[0].grade}"
+    return Credibility.POSSIBLY_TRUE, "E6: one independent source affirms it"
+
+
+def claim_pair(affirming: Sequence[RootEvidence], denying: Sequence[RootEvidence], grade: int) -> str:
+    """The claim's analyst pair: its best counted root's reliability (independent ones first) and its
+    grade; "F" (cannot be judged) when no root counts."""
+    counted = [e for e in (*affirming, *denying) if e.counted]
+    independent = [e for e in counted if not e.interested]
+    best = _best(independent or counted)
+    return f"{best or UNRATED}{grade}"
 
 
 def status_grade(grade: int, status: str) -> tuple[int, str | None]:
@@ -206,8 +270,10 @@ def assess(
     denying: Sequence[RootEvidence],
     status: str,
     conflicts: Sequence[Conflict],
+    changes: Sequence[Conflict] = (),
 ) -> Assessment:
-    """The three steps: evidence, then conflicts, then the editor's verdict."""
+    """The three steps: evidence, then conflicts (the contradicting claims whose periods overlap its
+    own; the others are a change over time, listed), then the editor's verdict."""
     grade, reasons = evidence_grade(affirming, denying)
     standing = status_grade(grade, status)[0]
     if conflicts and standing != grade:
@@ -220,7 +286,15 @@ def assess(
         reasons += conflict_reasons
     else:
         weighed = []  # C1: nothing published contradicts it
+    for change in sorted(changes, key=lambda c: c.claim_id):
+        reasons.append(
+            f"C5: contradicted by #{change.claim_id}, which holds over another period: a change over "
+            "time, not weighed."
+        )
     grade, verdict = status_grade(grade, status)
     if verdict:
         reasons.append(verdict)
-    return Assessment(grade=grade, reasons=reasons, conflicts=weighed)
+    listed = [
+        {"claim": c.claim_id, "statement": c.statement} for c in sorted(changes, key=lambda c: c.claim_id)
+    ]
+    return Assessment(grade=grade, reasons=reasons, conflicts=weighed, changes=listed)

@@ -44,6 +44,20 @@ class ClaimSide:
     groups: list[RootGroup]
 
 
+def _group_name(item: dict) -> str:
+    """A root as the comparison shows it: the family, then the members its quotes name when they
+    are others ("United States — Mike Pompeo"), then what it is weighed as."""
+    name = item["root"]["name"]
+    members = [m["name"] for m in item.get("members", []) if m["name"] != name]
+    if members:
+        name += " — " + ", ".join(members)
+    if item.get("interested"):
+        name += " (the claim's own subject: not weighed against independent sources)"
+    if item.get("hedged"):
+        name += " (hedged: cannot confirm)"
+    return name
+
+
 def claims_for_comparison(*, claim_ids: Sequence[int], user) -> list[ClaimSide]:
     """The claims this user may see, in the order asked, each with its attestations grouped by the
     independent root the stored explanation gives them (so the page shows what the grade counted)."""
@@ -73,7 +87,7 @@ def claims_for_comparison(*, claim_ids: Sequence[int], user) -> list[ClaimSide]:
             for item in explanation.get(key, []):
                 group = RootGroup(
                     stance=stance,
-                    name=item["root"]["name"],
+                    name=_group_name(item),
                     kind=item["root"]["type"],
                     reliability=item["reliability"],
                     counted=item["counted"],

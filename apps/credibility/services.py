@@ -5,15 +5,17 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 from django.db.models import Q
 
-from apps.claims.models import Attestation, Claim, ClaimRelation
+from apps.claims.models import Attestation, Claim, ClaimRelation, ClaimSubject
+from apps.core.journal import record_grade_moves
+from apps.core.models import periods_overlap
 from apps.credibility.models import SourceRating
-from apps.credibility.roots import attestation_root
-from apps.credibility.rules import LABELS, Conflict, RootEvidence, assess, standing_grade
+from apps.credibility.roots import Families, attestation_root
+from apps.credibility.rules import LABELS, Conflict, Root, RootEvidence, assess, claim_pair, standing_grade
 from apps.entities.models import Entity
 
 FULL_RECOMPUTE_CHUNK = 2000
@@ -33,6 +35,7 @@ class _Evidence:
     attestation_count: int
     sources: list[int]
     affirmers: list[int]
+    opinions: list[dict] = field(default_factory=list)
 
 
 def _contradicting(claim_ids: set[int] | None) -> dict[int, set[int]]:
@@ -48,7 +51,8 @@ def _contradicting(claim_ids: set[int] | None) -> dict[int, set[int]]:
 
 
 def _evidence(claim_ids: set[int] | None) -> dict[int, _Evidence]:
-    """Each claim's independent roots by stance, each root with its current rating."""
+    """Each claim's independent roots by stance, grouped by source family, each family with its
+    current rating; opinions set apart; each report marked hedged or interested."""
     attestations = Attestation.objects.select_related(
         # roots end at an origin entity, a speaker, or a document's outlet or first author
         "origin_entity",
@@ -59,31 +63,61 @@ def _evidence(claim_ids: set[int] | None) -> dict[int, _Evidence]:
         "document__authors",
         "origin_document__authors",
     )
+    subjects = ClaimSubject.objects.all()
     if claim_ids is not None:
         attestations = attestations.filter(claim__in=claim_ids)
+        subjects = subjects.filter(claim__in=claim_ids)
     by_claim: dict[int, list[Attestation]] = defaultdict(list)
     for attestation in attestations.order_by("claim_id", "document_id", "start", "id"):
         by_claim[attestation.claim_id].append(attestation)
+    subjects_of: dict[int, set[int]] = defaultdict(set)
+    for claim_id, entity_id in subjects.values_list("claim_id", "entity_id"):
+        subjects_of[claim_id].add(entity_id)
 
+    families = Families.load()
     roots = {a.pk: attestation_root(a, same) for same in by_claim.values() for a in same}
-    rated_ids = {root.id for root in roots.values() if root.kind == "entity"}
-    ratings = {r.entity_id: r.grade for r in SourceRating.objects.current().filter(entity__in=rated_ids)}
+    family_of = {pk: families.of(root.id) if root.kind == "entity" else None for pk, root in roots.items()}
+    heads = {f for f in family_of.values() if f is not None}
+    ratings = {r.entity_id: r.grade for r in SourceRating.objects.current().filter(entity__in=heads)}
+    member_ratings = {
+        r.entity_id: r.grade
+        for r in SourceRating.objects.current().filter(
+            entity__in={root.id for root in roots.values() if root.kind == "entity"}
+        )
+    }
 
     evidence = {}
     for claim_id, same in by_claim.items():
+        subject_families = {families.of(pk) for pk in subjects_of[claim_id]}
         sides: dict[str, dict[tuple, RootEvidence]] = {"affirms": {}, "denies": {}}
-        sources, affirmers = set(), set()
+        sources, affirmers, opinions = set(), set(), []
         for a in same:
-            root = roots[a.pk]
-            grade = ratings.get(root.id) if root.kind == "entity" else None
-            item = sides[a.stance].setdefault(
-                root.key, RootEvidence(root=root, grade=grade or "F", rated=grade is not None)
-            )
-            item.attestation_ids.append(a.pk)
-            if a.document_id not in item.document_ids:
-                item.document_ids.append(a.document_id)
+            root, family = roots[a.pk], family_of[a.pk]
             involved = {a.speaker_id, a.origin_entity_id, root.id if root.kind == "entity" else None} - {None}
             sources |= involved
+            if a.modality == Attestation.Modality.OPINION:
+                # an opinion is shown, never a root: it neither confirms nor weighs in a conflict
+                opinions.append({"attestation": a.pk, "stance": a.stance, "root": _root_ref(root)})
+                continue
+            if family is not None:
+                grade = ratings.get(family) or member_ratings.get(root.id)
+                key, head = ("entity", family), Root(kind="entity", id=family, name=families.name(family))
+            else:
+                grade, key, head = None, root.key, root
+            item = sides[a.stance].setdefault(
+                key, RootEvidence(root=head, grade=grade or "F", rated=grade is not None)
+            )
+            if grade is not None and (not item.rated or grade < item.grade):
+                item.grade, item.rated = grade, True  # the best rating the family has here
+            item.attestation_ids.append(a.pk)
+            if root.kind == "entity":
+                item.members.setdefault(root.id, root.name)
+            if a.document_id not in item.document_ids:
+                item.document_ids.append(a.document_id)
+            if a.modality == Attestation.Modality.HEDGED:
+                item.hedged_ids.add(a.pk)
+            if _interested(a, family, families, subject_families):
+                item.interested_ids.add(a.pk)
             if a.stance == Attestation.Stance.AFFIRMS:
                 affirmers |= {a.speaker_id, root.id if root.kind == "entity" else None} - {None}
         evidence[claim_id] = _Evidence(
@@ -92,15 +126,32 @@ def _evidence(claim_ids: set[int] | None) -> dict[int, _Evidence]:
             attestation_count=len(same),
             sources=sorted(sources),
             affirmers=sorted(affirmers),
+            opinions=opinions,
         )
     return evidence
 
 
-def _root_json(item: RootEvidence) -> dict:
+def _interested(attestation: Attestation, family: int | None, families: Families, subjects: set[int]) -> bool:
+    """A report by one of the claim's subjects (or its family) about itself, unless an editor says not."""
+    if attestation.interested_override is not None:
+        return attestation.interested_override
+    speaker = families.of(attestation.speaker_id) if attestation.speaker_id else None
+    return bool(subjects) and (family in subjects or speaker in subjects)
+
+
+def _root_ref(root: Root) -> dict:
+    return {"type": root.kind, "id": root.id, "name": root.name}
+
+
+def _root_json(item: RootEvidence, grade: int) -> dict:
     return {
-        "root": {"type": item.root.kind, "id": item.root.id, "name": item.root.name},
+        "root": _root_ref(item.root),
+        "members": [{"id": pk, "name": name} for pk, name in sorted(item.members.items())],
         "reliability": item.grade if item.rated else None,
         "counted": item.counted,
+        "interested": item.interested,
+        "hedged": item.hedged,
+        "pair": item.pair(grade),
         "attestations": item.attestation_ids,
         "documents": item.document_ids,
     }
@@ -128,7 +179,8 @@ def credibility_recompute(*, claim_ids: Iterable[int] | None = None) -> list[Gra
 
     claims = Claim.objects.only(
         "id", "statement", "status", "publication", "credibility", "credibility_explanation",
-        "credibility_sources", "credibility_affirmers",
+        "credibility_sources", "credibility_affirmers", "point_in_time", "point_in_time_precision",
+        "valid_from", "valid_from_precision", "valid_until", "valid_until_precision",
     )  # fmt: skip
     rows = {c.pk: c for c in claims.filter(pk__in=weighed)}
     evidence = _evidence(weighed)
@@ -138,24 +190,36 @@ def credibility_recompute(*, claim_ids: Iterable[int] | None = None) -> list[Gra
         pk: standing_grade(evidence.get(pk, none).affirming, evidence.get(pk, none).denying, claim.status)
         for pk, claim in rows.items()
     }
-    changes, changed_rows = [], []
+    changes, changed_rows, moves = [], [], []
     for pk in sorted(targets & rows.keys()):
         claim, found = rows[pk], evidence.get(pk, none)
-        conflicts = [
-            Conflict(claim_id=other, statement=rows[other].statement, standing=standing[other])
-            for other in sorted(pairs.get(pk, ()))
+        conflicts, other_periods = [], []
+        for other in sorted(pairs.get(pk, ())):
             # a draft is not weighed until it is published
-            if other in rows and rows[other].publication == Claim.Publication.PUBLISHED
-        ]
+            if other not in rows or rows[other].publication != Claim.Publication.PUBLISHED:
+                continue
+            contradicting = Conflict(
+                claim_id=other, statement=rows[other].statement, standing=standing[other]
+            )
+            # claims about different periods do not contradict: the story changed
+            same_time = periods_overlap(claim.period, rows[other].period)
+            (conflicts if same_time else other_periods).append(contradicting)
         result = assess(
-            affirming=found.affirming, denying=found.denying, status=claim.status, conflicts=conflicts
+            affirming=found.affirming,
+            denying=found.denying,
+            status=claim.status,
+            conflicts=conflicts,
+            changes=other_periods,
         )
         explanation = {
             "label": LABELS[result.grade],
-            "independent_affirming": [_root_json(item) for item in found.affirming],
-            "independent_denying": [_root_json(item) for item in found.denying],
+            "pair": claim_pair(found.affirming, found.denying, result.grade),
+            "independent_affirming": [_root_json(item, result.grade) for item in found.affirming],
+            "independent_denying": [_root_json(item, result.grade) for item in found.denying],
+            "opinions": found.opinions,
             "attestation_count": found.attestation_count,
             "conflicts": result.conflicts,
+            "changes_over_time": result.changes,
             "reasons": result.reasons,
         }
         stored = (
@@ -169,6 +233,14 @@ def credibility_recompute(*, claim_ids: Iterable[int] | None = None) -> list[Gra
             continue
         if claim.credibility != result.grade:
             changes.append(GradeChange(claim_id=pk, old=claim.credibility, new=result.grade))
+            moves.append(
+                {
+                    "claim": pk,
+                    "from": claim.credibility,
+                    "to": result.grade,
+                    "reason": _first_reason(result.reasons),
+                }
+            )
         (
             claim.credibility,
             claim.credibility_explanation,
@@ -177,7 +249,19 @@ def credibility_recompute(*, claim_ids: Iterable[int] | None = None) -> list[Gra
         ) = fresh
         changed_rows.append(claim)
     _store(changed_rows)
+    record_grade_moves(moves)
     return changes
+
+
+def _first_reason(reasons: list[str]) -> str:
+    """The reason that decided the grade: an editor's verdict, else a contradiction held against it,
+    else what the evidence gives (not the notes on what was left out: E0, E8, C0, C4, S5)."""
+    for codes in (("S1:", "S2:", "S3:", "S4:"), ("C2:", "C3:"), ("E9:",)):
+        deciding = [r for r in reasons if r.startswith(codes)]
+        if deciding:
+            return deciding[0]
+    decisive = [r for r in reasons if not r.startswith(("E0:", "E8:", "C0:", "C4:", "S5:"))]
+    return (decisive or reasons or [""])[0]
 
 
 def _store(claims: list[Claim]) -> None:

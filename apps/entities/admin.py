@@ -13,9 +13,10 @@ from apps.core.admin_helpers import (
     FullTextSearchMixin,
     RevertAdminMixin,
     VersionedAdminMixin,
+    VersionedModelForm,
     bidi,
 )
-from apps.entities.models import Alias, Entity
+from apps.entities.models import DRAWS_ON_LOOP, Alias, Entity, draws_on_loop
 from apps.entities.services import entity_merge
 
 
@@ -28,6 +29,17 @@ class AliasInline(admin.TabularInline):
         if db_field.name == "name":
             kwargs["widget"] = BidiTextInput()
         return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+class EntityForm(VersionedModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        targets = cleaned.get("draws_on")
+        if targets is not None and self.instance.pk is not None:
+            loop = draws_on_loop(self.instance, targets)
+            if loop is not None:
+                self.add_error("draws_on", DRAWS_ON_LOOP.format(loop=loop))
+        return cleaned
 
 
 class MergeForm(forms.Form):
@@ -56,11 +68,22 @@ class EntityAdmin(RevertAdminMixin, VersionedAdminMixin, FullTextSearchMixin, ad
     ]
     list_filter = ["kind"]
     search_fields = ["name", "aliases__name"]
-    autocomplete_fields = ["parent"]
+    form = EntityForm
+    autocomplete_fields = ["parent", "draws_on"]
     inlines = [AliasInline]
     actions = ["merge_entities"]
     readonly_fields = ["created", "updated", "created_by"]
-    fields = ["kind", "name", "description", "parent", "created", "updated", "created_by"]
+    fields = [
+        "kind",
+        "name",
+        "description",
+        "parent",
+        "independence_boundary",
+        "draws_on",
+        "created",
+        "updated",
+        "created_by",
+    ]
     list_select_related = ["parent"]
     ordering = ["name", "id"]
 

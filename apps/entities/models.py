@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
-from apps.core.history import tracked
+from apps.core.history import tracked, tracked_links
 from apps.core.models import CreatedByModel, TimestampedModel, VersionedModel
 
 
@@ -37,7 +37,24 @@ class Entity(VersionedModel, CreatedByModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="children",
-        help_text="The body this one belongs to: reporter → outlet, Monitoring Team → UN.",
+        help_text="The body this one belongs to or speaks for: reporter → outlet, Monitoring Team → UN, "
+        "minister → government.",
+    )
+    # None: by its kind (BOUNDARY_KINDS); True or False: an editor's decision for this entity
+    independence_boundary = models.BooleanField(
+        null=True,
+        blank=True,
+        help_text="Whether it bounds a family of sources: everything inside it (its parts, their parts) "
+        "counts as one source with it. Empty: by its kind (governments, organisations and outlets do; "
+        "people, places and others do not).",
+    )
+    draws_on = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="drawn_on_by",
+        help_text="The sources its findings draw on (the UN team on member states' intelligence, a "
+        "think tank on a UN report): it counts with them, not beside them.",
     )
     # kept current by a database trigger (apps/core/migrations/0002_search.py's functions), never here
     search_vector = SearchVectorField(null=True, editable=False)
@@ -59,8 +76,17 @@ class Entity(VersionedModel, CreatedByModel):
             models.CheckConstraint(condition=~Q(name=""), name="entity_name_not_empty"),
         ]
 
+    BOUNDARY_KINDS = frozenset({Kind.GOVERNMENT, Kind.ORGANIZATION, Kind.OUTLET})
+
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_boundary(self) -> bool:
+        """Whether this entity bounds a family of sources (see `independence_boundary`)."""
+        if self.independence_boundary is not None:
+            return self.independence_boundary
+        return self.kind in self.BOUNDARY_KINDS
 
     def clean(self) -> None:
         self.name = self.name.strip()
@@ -70,6 +96,41 @@ class Entity(VersionedModel, CreatedByModel):
                 raise ValidationError({"parent": "An entity cannot be inside itself."})
             seen.add(ancestor.pk)
             ancestor = ancestor.parent
+
+
+@tracked_links("draws_on", label="draws_on")
+class EntityDrawsOn(Entity.draws_on.through):
+    """An entity's draws-on link, for its history (the table is the field's own)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "entity draws on"
+
+
+def draws_on_loop(entity: Entity, targets) -> str | None:
+    """The loop drawing on `targets` would make ("A → B → A"): one of them already draws on
+    `entity`, directly or through others, or is `entity` itself. None when there is none."""
+    if entity.pk is None:
+        return None
+    edges: dict[int, set[int]] = {}
+    for source, target in Entity.draws_on.through.objects.values_list("from_entity_id", "to_entity_id"):
+        edges.setdefault(source, set()).add(target)
+    for target in targets:
+        path, pending = {target.pk: [target.pk]}, [target.pk]
+        while pending:
+            current = pending.pop()
+            if current == entity.pk:
+                chain = [entity.pk, *path[current]]
+                names = dict(Entity.objects.filter(pk__in=chain).values_list("pk", "name"))
+                return " → ".join(names[pk] for pk in chain)
+            for following in edges.get(current, ()):
+                if following not in path:
+                    path[following] = [*path[current], following]
+                    pending.append(following)
+    return None
+
+
+DRAWS_ON_LOOP = "That would make a loop of sources ({loop}): one of them must not draw on the next."
 
 
 @tracked()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 
-from apps.entities.models import Alias, Entity
+from apps.entities.models import DRAWS_ON_LOOP, Alias, Entity, draws_on_loop
 from apps.entities.signals import entity_merged
 
 
@@ -31,8 +31,9 @@ def entity_merge(*, keep: Entity, duplicate: Entity, by=None) -> Entity:
 
     # Every table that points at an entity, found from the model graph so that a link added
     # later (by another app) is moved too and none is left orphaned or deleted by cascade.
+    _move_draws_on(keep=keep, duplicate=duplicate)
     for relation in Entity._meta.related_objects:
-        if relation.related_model is Alias:
+        if relation.related_model is Alias or (relation.many_to_many and relation.related_model is Entity):
             continue
         if relation.many_to_many:
             _move_many_to_many(relation, keep=keep, duplicate=duplicate)
@@ -44,6 +45,7 @@ def entity_merge(*, keep: Entity, duplicate: Entity, by=None) -> Entity:
             bump = {"version": F("version") + 1} if _versioned(relation.related_model) else {}
             rows.update(**{field: keep}, **bump)
 
+    _refuse_loops(keep)
     duplicate.delete()
     entity_merged.send(sender=Entity, keep=keep, duplicate_id=duplicate_id, by=by)
     return keep
@@ -68,6 +70,46 @@ def _merge_aliases(*, keep: Entity, duplicate: Entity) -> None:
             known.add(alias.name.casefold())
     if duplicate.name.casefold() not in known:
         Alias.objects.create(entity=keep, name=duplicate.name, language="")
+
+
+def _move_draws_on(*, keep: Entity, duplicate: Entity) -> None:
+    """What the duplicate draws on, and what draws on it, become the kept entity's; a link between
+    the two would be the kept entity drawing on itself and goes."""
+    through = Entity.draws_on.through
+    involving = through.objects.filter(Q(from_entity=duplicate) | Q(to_entity=duplicate))
+    outgoing = set(involving.filter(from_entity=duplicate).values_list("to_entity_id", flat=True))
+    incoming = set(involving.filter(to_entity=duplicate).values_list("from_entity_id", flat=True))
+    existing = set(
+        through.objects.filter(Q(from_entity=keep) | Q(to_entity=keep)).values_list(
+            "from_entity_id", "to_entity_id"
+        )
+    )
+    involving.delete()
+    wanted = {(keep.pk, pk) for pk in outgoing} | {(pk, keep.pk) for pk in incoming}
+    wanted = {pair for pair in wanted if pair[0] != pair[1] and pair not in existing}
+    through.objects.bulk_create([through(from_entity_id=a, to_entity_id=b) for a, b in sorted(wanted)])
+
+
+def _refuse_loops(keep: Entity) -> None:
+    """A merge must not make an entity its own ancestor, nor a loop of sources drawing on each other."""
+    chain, current = [keep.name], Entity.objects.filter(pk=keep.parent_id).first()
+    seen = {keep.pk}
+    while current is not None:
+        chain.append(current.name)
+        if current.pk in seen:
+            raise ValidationError(
+                {
+                    "duplicate": "Merging them would put an entity inside itself ("
+                    + " → ".join(chain)
+                    + "): "
+                    "change a parent first."
+                }
+            )
+        seen.add(current.pk)
+        current = Entity.objects.filter(pk=current.parent_id).first() if current.parent_id else None
+    loop = draws_on_loop(keep, keep.draws_on.all())
+    if loop is not None:
+        raise ValidationError({"duplicate": "Merging them: " + DRAWS_ON_LOOP.format(loop=loop)})
 
 
 def _move_many_to_many(relation, *, keep: Entity, duplicate: Entity) -> None:

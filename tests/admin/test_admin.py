@@ -109,6 +109,7 @@ def test_adding_an_attestation_with_only_a_quote_finds_its_offsets(
             "start": "",
             "end": "",
             "stance": "affirms",
+            "modality": "asserted",
             "note": "",
         },
     )
@@ -124,7 +125,13 @@ def test_an_ambiguous_quote_in_the_admin_asks_which_occurrence(db, editor_client
 
     response = editor_client.post(
         "/admin/claims/attestation/add/",
-        {"claim": claim.pk, "document": document.pk, "quote": "القاعدة", "stance": "affirms"},
+        {
+            "claim": claim.pk,
+            "document": document.pk,
+            "quote": "القاعدة",
+            "stance": "affirms",
+            "modality": "asserted",
+        },
     )
 
     assert response.status_code == 200
@@ -137,7 +144,13 @@ def test_a_quote_not_in_the_body_is_a_form_error_not_a_crash(db, editor_client, 
 
     response = editor_client.post(
         "/admin/claims/attestation/add/",
-        {"claim": claim.pk, "document": document.pk, "quote": "افغانستان", "stance": "affirms"},
+        {
+            "claim": claim.pk,
+            "document": document.pk,
+            "quote": "افغانستان",
+            "stance": "affirms",
+            "modality": "asserted",
+        },
     )
 
     assert response.status_code == 200
@@ -232,6 +245,7 @@ def test_changing_a_body_with_anchored_quotes_needs_reanchoring(db, editor_clien
             "attestations-0-start": attestation.start,
             "attestations-0-end": attestation.end,
             "attestations-0-stance": "affirms",
+            "attestations-0-modality": "asserted",
         }
     )
     url = f"/admin/documents/document/{document.pk}/change/"

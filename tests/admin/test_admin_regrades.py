@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from apps.claims.models import Claim, Credibility
 from apps.credibility.models import SourceRating
+from apps.credibility.services import credibility_recompute
 from tests.admin.forms import claim_form
 
 
@@ -75,6 +76,7 @@ def test_giving_a_document_an_outlet_makes_the_outlet_the_root_of_its_own_voice(
         "attestations-0-start": attestation.start,
         "attestations-0-end": attestation.end,
         "attestations-0-stance": attestation.stance,
+        "attestations-0-modality": "asserted",
     }
 
     response = editor_client.post(f"/admin/documents/document/{document.pk}/change/", data)
@@ -90,3 +92,31 @@ def test_a_rating_is_history_the_admin_never_deletes_it(editor_client, make_enti
 
     assert response.status_code == 403
     assert SourceRating.objects.filter(pk=rating.pk).exists()
+
+
+def test_a_save_that_moves_grades_says_which_from_what_to_what_and_why(
+    editor_client, make_claim, make_attestation, make_entity
+):
+    weak, strong = make_claim("weak"), make_claim("strong")
+    make_attestation(claim=weak, speaker=make_entity("one"))
+    for name in ("two", "three"):
+        make_attestation(claim=strong, speaker=make_entity(name))
+    credibility_recompute(claim_ids=[weak.pk, strong.pk])
+    strong.refresh_from_db()
+    data = claim_form(
+        strong,
+        **{
+            "relations_out-TOTAL_FORMS": 1,
+            "relations_out-0-kind": "contradicts",
+            "relations_out-0-to_claim": weak.pk,
+            "relations_out-0-note": "",
+        },
+    )
+
+    response = editor_client.post(f"/admin/claims/claim/{strong.pk}/change/", data, follow=True)
+
+    shown = [str(message) for message in response.context["messages"]]
+    assert any(
+        text.startswith("Regraded:") and f"#{weak.pk} from 3 to 5 (C2: contradicted by #{strong.pk}" in text
+        for text in shown
+    ), shown

@@ -17,6 +17,7 @@ def _add(client, claim, document, quote: str, start: str = ""):
             "start": start,
             "end": "",
             "stance": "affirms",
+            "modality": "asserted",
             "note": "",
         },
     )
@@ -92,6 +93,7 @@ def test_the_claim_page_inline_shows_the_passage_too(db, editor_client, make_cla
         "attestations-0-document": document.pk,
         "attestations-0-quote": "التقرير  إن القاعدة ما زالت في كونار",
         "attestations-0-stance": "affirms",
+        "attestations-0-modality": "asserted",
         "relations_out-TOTAL_FORMS": 0,
         "relations_out-INITIAL_FORMS": 0,
         "relations_in-TOTAL_FORMS": 0,

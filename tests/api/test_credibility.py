@@ -47,6 +47,9 @@ def test_a_claim_carries_its_grade_and_the_explanation_of_it(seed, api_client):
     assert set(credibility) == {
         "grade",
         "label",
+        "pair",
+        "opinions",
+        "changes_over_time",
         "independent_affirming",
         "independent_denying",
         "attestation_count",
@@ -56,24 +59,23 @@ def test_a_claim_carries_its_grade_and_the_explanation_of_it(seed, api_client):
     assert (credibility["grade"], credibility["label"]) == (Credibility.DOUBTFUL, "doubtful")
     assert credibility["attestation_count"] == 1
     [root] = credibility["independent_affirming"]
-    assert (root["root"]["name"], root["reliability"], root["counted"]) == ("Mike Pompeo", None, True)
+    # Pompeo speaks for the US government: the family is the root, he its member
+    assert (root["root"]["name"], root["reliability"], root["counted"]) == ("United States", None, True)
+    assert root["members"] == [{"id": root["members"][0]["id"], "name": "Mike Pompeo"}]
+    assert (credibility["pair"], root["pair"], root["interested"]) == ("F4", "F4", False)
     assert credibility["independent_denying"] == []
     assert {
         "claim": close.pk,
         "statement": TALIBAN_CLOSE,
-        "grade": Credibility.DOUBTFUL,
-        "weighed": "not better supported",
+        "grade": Credibility.POSSIBLY_TRUE,
+        "weighed": "better supported",
     } in credibility["conflicts"]
-    assert [c["weighed"] for c in credibility["conflicts"]] == [
-        "better supported",
-        "better supported",
-        "not better supported",
-    ]
+    assert [c["weighed"] for c in credibility["conflicts"]] == ["better supported"] * 3
     # the worked example of docs/credibility.md: evidence, then conflicts best first, then the status
     coded = [reason for reason in credibility["reasons"] if BRANCH.match(reason)]
-    assert [reason.split(":")[0] for reason in coded] == ["E6", "C0", "C2", "C2", "C4", "S5"]
-    assert coded[0] == "E6: one independent source affirms it: Mike Pompeo (unrated)."
-    assert f"C4: contradicted by #{close.pk}, not better supported (doubtful): not held against it." in coded
+    assert [reason.split(":")[0] for reason in coded] == ["E6", "C0", "C2", "C2", "C2", "S5"]
+    assert coded[0] == "E6: one independent source affirms it: United States (unrated)."
+    assert f"C2: contradicted by #{close.pk}, better supported (possibly true): doubtful at best." in coded
 
 
 def test_every_reason_of_a_claim_opens_with_its_branch_code(seed, api_client):
@@ -351,14 +353,14 @@ def test_a_contradicting_claim_sent_back_to_draft_leaves_the_explanation(
 
 @pytest.mark.parametrize("ordering", ["name", "reliability"])
 @pytest.mark.parametrize("page_size", [1, 50])
-def test_the_entity_list_with_reliability_runs_three_queries_for_one_row_as_for_fifty(
+def test_the_entity_list_with_reliability_runs_four_queries_for_one_row_as_for_fifty(
     seed, api_client, django_assert_num_queries, page_size, ordering
 ):
     # 1 count
     # 2 entities, each with its current rating and track record as subqueries of the same query
     #   (which the reliability ordering sorts on)
-    # 3 aliases
-    with django_assert_num_queries(3):
+    # 3 aliases  4 the entities each draws on
+    with django_assert_num_queries(4):
         response = api_client.get("/api/v1/entities/", {"page_size": page_size, "ordering": ordering})
 
     assert response.status_code == 200

@@ -29,8 +29,8 @@ def seed_with_ratings(seed):
 
 
 LISTS = [
-    # 1 count  2 entities  3 aliases
-    pytest.param("/api/v1/entities/", 3, id="entities"),
+    # 1 count  2 entities  3 aliases  4 the entities each draws on
+    pytest.param("/api/v1/entities/", 4, id="entities"),
     # 1 count  2 documents+outlets  3 authors  4 cited documents
     pytest.param("/api/v1/documents/", 4, id="documents"),
     # 1 count (published)  2 claims  3 subjects  4 attestations+documents+outlets+speakers+origins
@@ -48,7 +48,8 @@ LISTS = [
 SEARCHED = [
     # 1 where a probe of the newest entities would start (none here: fewer than it looks at)
     # 2 the ids of the newest matches (the window; its length is the count)  3 entities  4 aliases
-    pytest.param("/api/v1/entities/", 4, id="entities"),
+    # 5 the entities each draws on
+    pytest.param("/api/v1/entities/", 5, id="entities"),
     # 1 window ids (no probe: a document's vector is in TOAST)  2 documents+outlets  3 authors
     # 4 cited documents
     pytest.param("/api/v1/documents/", 4, id="documents"),

@@ -51,10 +51,15 @@ def independent_report(seed, make_entity) -> tuple[Document, Entity]:
 def test_four_articles_relaying_the_un_team_are_one_independent_root(ties):
     roots = explanation(ties)["independent_affirming"]
 
-    assert [root["root"]["name"] for root in roots] == [UN_MONITORING_TEAM]
+    # the team is part of the UN, an independence boundary: the family is the UN's
+    assert [root["root"]["name"] for root in roots] == ["United Nations"]
+    assert [member["name"] for member in roots[0]["members"]] == [UN_MONITORING_TEAM]
     assert len(roots[0]["attestations"]) == len(roots[0]["documents"]) == 4  # articles 000 to 003
-    assert ties.credibility == Credibility.DOUBTFUL  # E3: the UN team against Hibatullah's denial
-    assert explanation(ties)["reasons"][0].startswith("E3:")
+    # Hibatullah's denial is the Taliban's own word on the Taliban: listed, not weighed against the UN
+    [denial] = explanation(ties)["independent_denying"]
+    assert (denial["root"]["name"], denial["interested"]) == ("Taliban", True)
+    assert ties.credibility == Credibility.POSSIBLY_TRUE
+    assert [reason[:3] for reason in explanation(ties)["reasons"][:2]] == ["E8:", "E6:"]
 
 
 def test_an_independent_speaker_makes_two_roots_and_a_better_grade(ties, independent_report):
@@ -64,9 +69,9 @@ def test_an_independent_speaker_makes_two_roots_and_a_better_grade(ties, indepen
     attestation_create(claim=ties, document=document, quote=AFFIRMING_QUOTE, speaker=researcher)
 
     ties.refresh_from_db()
-    assert affirming_roots(ties) == [UN_MONITORING_TEAM, "باحث مستقل"]
+    assert affirming_roots(ties) == ["United Nations", "باحث مستقل"]
     assert ties.credibility < before
-    assert ties.credibility == Credibility.POSSIBLY_TRUE  # E5 (two roots) and E7 (one denial)
+    assert ties.credibility == Credibility.PROBABLY_TRUE  # E5: two roots (the interested denial is E8)
 
 
 def test_another_article_relaying_the_same_un_report_adds_nothing(ties, independent_report):
@@ -106,7 +111,11 @@ def test_rating_a_root_regrades_every_claim_resting_on_it(ties, editor):
 
     ties.refresh_from_db()
     assert ties.credibility == Credibility.POSSIBLY_TRUE  # the E-rated denial is listed, not counted
-    assert explanation(ties)["reasons"][0].startswith("E0: not counted, rated D or E: Hibatullah Akhundzada")
+    # his family, the Taliban, takes the best rating its members have here: his
+    assert explanation(ties)["reasons"][0] == "E0: not counted, rated D or E: Taliban (E)."
+
+
+INTERESTED = "(the claim's own subject: not weighed against independent sources)"
 
 
 def test_pompeo_and_the_un_show_as_a_conflict_with_both_sides_evidence(ties, editor):
@@ -117,14 +126,14 @@ def test_pompeo_and_the_un_show_as_a_conflict_with_both_sides_evidence(ties, edi
     by_claim = {side.claim.pk: side for side in sides}
     assert sides[0].claim == pompeo and ties.pk in by_claim
     assert [(g.stance, g.name, len(g.attestations)) for g in by_claim[pompeo.pk].groups] == [
-        ("affirms", "Mike Pompeo", 1)
+        ("affirms", "United States — Mike Pompeo", 1)
     ]
     assert [(g.stance, g.name, len(g.attestations)) for g in by_claim[ties.pk].groups] == [
-        ("affirms", UN_MONITORING_TEAM, 4),
-        ("denies", "Hibatullah Akhundzada", 1),
+        ("affirms", f"United Nations — {UN_MONITORING_TEAM}", 4),
+        ("denies", f"Taliban — Hibatullah Akhundzada {INTERESTED}", 1),
     ]
     weighed = {c["claim"]: c["weighed"] for c in explanation(pompeo)["conflicts"]}
-    assert weighed[ties.pk] == "not better supported"
+    assert weighed[ties.pk] == "better supported"  # the UN's finding, against a disputed statement
     assert pompeo.pk in {c["claim"] for c in explanation(ties)["conflicts"]}
 
 

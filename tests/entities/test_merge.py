@@ -78,6 +78,7 @@ def test_merging_moves_every_link_of_every_kind_and_loses_none(
     make_attestation(speaker=dup, origin_entity=dup, document=document)
     make_claim().subjects.set([dup])
     make_entity(name="Soufan analyst", kind="person", parent=dup)
+    make_entity(name="A think tank").draws_on.add(dup)
     SourceRating.objects.create(entity=dup, grade="B", rationale="usually reliable")
     before_dup, before_kept = _rows_pointing_at(dup), _rows_pointing_at(kept)
     attestations_before = Attestation.objects.count()
@@ -119,3 +120,14 @@ def test_merging_announces_itself_for_the_rooms_above(make_entity):
         entity_merged.disconnect(dispatch_uid="t")
 
     assert heard == [dup.pk]
+
+
+def test_what_the_duplicate_draws_on_becomes_the_kept_ones_and_no_entity_draws_on_itself(make_entity):
+    kept, dup = make_entity(name="UN Monitoring Team"), make_entity(name="فريق الرصد")
+    states = make_entity(name="Member states' intelligence", kind="government")
+    dup.draws_on.add(states)
+    kept.draws_on.add(dup)
+
+    entity_merge(keep=kept, duplicate=dup)
+
+    assert list(kept.draws_on.all()) == [states]

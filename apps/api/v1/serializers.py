@@ -10,14 +10,14 @@ from rest_framework import serializers
 from apps.api.v1.exceptions import Conflict
 from apps.claims.models import Attestation, Claim, ClaimRelation
 from apps.core.constraints import CONFLICTS, violation, violation_message
-from apps.core.models import DatePrecision
+from apps.core.models import DatePrecision, date_span, format_partial_date
 from apps.core.search import highlight
 from apps.credibility.models import SourceRating
 from apps.credibility.rules import LABELS
 from apps.credibility.selectors import entities_with_reliability
 from apps.credibility.services import source_rating_create
 from apps.documents.models import Document
-from apps.entities.models import Alias, Entity
+from apps.entities.models import DRAWS_ON_LOOP, Alias, Entity, draws_on_loop
 
 
 def _model_errors(error: DjangoValidationError) -> serializers.ValidationError:
@@ -198,6 +198,8 @@ class EntitySerializer(SearchResultMixin, serializers.ModelSerializer):
             "name",
             "description",
             "parent",
+            "independence_boundary",
+            "draws_on",
             "aliases",
             "reliability",
             "search_rank",
@@ -216,11 +218,24 @@ class EntityWriteSerializer(ModelValidatedSerializer):
 
     class Meta:
         model = Entity
-        fields = ["id", "kind", "name", "description", "parent", "aliases"]
+        fields = [
+            "id",
+            "kind",
+            "name",
+            "description",
+            "parent",
+            "independence_boundary",
+            "draws_on",
+            "aliases",
+        ]
 
     def validate(self, attrs):
         aliases = attrs.pop("aliases", None)
         attrs = super().validate(attrs)
+        if "draws_on" in attrs and self.instance is not None:
+            loop = draws_on_loop(self.instance, attrs["draws_on"])
+            if loop is not None:
+                raise serializers.ValidationError({"draws_on": [DRAWS_ON_LOOP.format(loop=loop)]})
         if aliases is not None:
             names = [a["name"] for a in aliases]
             if len(set(names)) != len(names):
@@ -333,6 +348,19 @@ class AttestationReadSerializer(serializers.ModelSerializer):
     speaker = EntityRefSerializer(read_only=True, allow_null=True)
     origin_entity = EntityRefSerializer(read_only=True, allow_null=True)
     origin_document = serializers.SerializerMethodField()
+    stated_on = serializers.SerializerMethodField(
+        help_text="When it was said, as precisely as known: its own date, else its document's."
+    )
+    stated_on_precision = serializers.SerializerMethodField()
+
+    @extend_schema_field({"type": "string", "format": "date", "nullable": True})
+    def get_stated_on(self, obj: Attestation):
+        when = obj.stated[0]
+        return when.isoformat() if when else None
+
+    @extend_schema_field({"type": "string", "enum": ["day", "month", "year", ""]})
+    def get_stated_on_precision(self, obj: Attestation) -> str:
+        return obj.stated[1] or ""
 
     class Meta:
         model = Attestation
@@ -343,6 +371,11 @@ class AttestationReadSerializer(serializers.ModelSerializer):
             "start",
             "end",
             "stance",
+            "modality",
+            "interested_override",
+            "interested_reason",
+            "stated_on",
+            "stated_on_precision",
             "speaker",
             "origin_entity",
             "origin_document",
@@ -381,6 +414,11 @@ class AttestationWriteSerializer(ModelValidatedSerializer):
             "speaker",
             "origin_entity",
             "origin_document",
+            "modality",
+            "interested_override",
+            "interested_reason",
+            "stated_on",
+            "stated_on_precision",
             "note",
         ]
         computed_by_model = ["start", "end"]
@@ -405,16 +443,48 @@ class RootRefSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
-class RootEvidenceSerializer(serializers.Serializer):
-    """One independent root: the source its attestations lead back to, counted once."""
+class RootMemberSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
 
-    root = RootRefSerializer()
+
+class RootEvidenceSerializer(serializers.Serializer):
+    """One independent root: the source family its attestations lead back to, counted once."""
+
+    root = RootRefSerializer(help_text="The family, by its head: the UN for its Monitoring Team.")
+    members = RootMemberSerializer(
+        many=True, default=list, help_text="The entities of the family its attestations name."
+    )
     reliability = serializers.CharField(
         allow_null=True, help_text="Its current A–F grade; null when unrated."
     )
     counted = serializers.BooleanField(help_text="False for roots rated D or E: listed, not counted.")
+    interested = serializers.BooleanField(
+        default=False,
+        help_text="One of the claim's subjects (or its family) speaking about itself: weighed below "
+        "independent sources.",
+    )
+    hedged = serializers.BooleanField(
+        default=False, help_text="Every report of it is hedged: it cannot confirm."
+    )
+    pair = serializers.CharField(
+        default=None,
+        allow_null=True,
+        help_text="The analyst's pair: its reliability and the claim's grade (B2).",
+    )
     attestations = serializers.ListField(child=serializers.IntegerField())
     documents = serializers.ListField(child=serializers.IntegerField())
+
+
+class OpinionSerializer(serializers.Serializer):
+    attestation = serializers.IntegerField()
+    stance = serializers.ChoiceField(choices=Attestation.Stance.choices)
+    root = RootRefSerializer()
+
+
+class ChangeOverTimeSerializer(serializers.Serializer):
+    claim = serializers.IntegerField()
+    statement = serializers.CharField()
 
 
 class WeighedConflictSerializer(serializers.Serializer):
@@ -433,6 +503,16 @@ class CredibilitySerializer(serializers.Serializer):
 
     grade = serializers.IntegerField(source="credibility", help_text="Admiralty information scale, 1 to 6.")
     label = serializers.SerializerMethodField()
+    pair = serializers.SerializerMethodField(
+        help_text="The analyst's pair: the reliability of its best counted root (A–F, F when none) and "
+        "its grade, e.g. B2."
+    )
+    opinions = OpinionSerializer(
+        many=True,
+        default=list,
+        source="credibility_explanation.opinions",
+        help_text="Attestations that give an opinion: shown, never counted or weighed.",
+    )
     independent_affirming = RootEvidenceSerializer(
         many=True, source="credibility_explanation.independent_affirming"
     )
@@ -441,10 +521,19 @@ class CredibilitySerializer(serializers.Serializer):
     )
     attestation_count = serializers.IntegerField(source="credibility_explanation.attestation_count")
     conflicts = WeighedConflictSerializer(many=True, source="credibility_explanation.conflicts")
+    changes_over_time = ChangeOverTimeSerializer(
+        many=True,
+        default=list,
+        source="credibility_explanation.changes_over_time",
+        help_text="Contradicting claims about another period: the story changed; not weighed.",
+    )
     reasons = serializers.ListField(child=serializers.CharField(), source="credibility_explanation.reasons")
 
     def get_label(self, claim: Claim) -> str:
         return LABELS[claim.credibility]
+
+    def get_pair(self, claim: Claim) -> str:
+        return (claim.credibility_explanation or {}).get("pair") or f"F{claim.credibility}"
 
     def to_representation(self, claim: Claim):
         if claim.credibility_explanation:
@@ -453,10 +542,13 @@ class CredibilitySerializer(serializers.Serializer):
         return {
             "grade": claim.credibility,
             "label": LABELS[claim.credibility],
+            "pair": f"F{claim.credibility}",
+            "opinions": [],
             "independent_affirming": [],
             "independent_denying": [],
             "attestation_count": 0,
             "conflicts": [],
+            "changes_over_time": [],
             "reasons": ["Not graded yet."],
         }
 
@@ -467,6 +559,9 @@ class ClaimReadSerializer(SearchResultMixin, serializers.ModelSerializer):
     relations = serializers.SerializerMethodField()
     point_in_time_precision = blank_precision()
     point_in_time_display = serializers.CharField(read_only=True)
+    valid_from_precision = blank_precision()
+    valid_until_precision = blank_precision()
+    dates = serializers.SerializerMethodField()
     credibility = CredibilitySerializer(source="*", read_only=True)
 
     class Meta:
@@ -479,6 +574,11 @@ class ClaimReadSerializer(SearchResultMixin, serializers.ModelSerializer):
             "point_in_time",
             "point_in_time_precision",
             "point_in_time_display",
+            "valid_from",
+            "valid_from_precision",
+            "valid_until",
+            "valid_until_precision",
+            "dates",
             "status",
             "status_note",
             "publication",
@@ -495,6 +595,33 @@ class ClaimReadSerializer(SearchResultMixin, serializers.ModelSerializer):
     def highlight_sources(self, claim: Claim) -> list[str]:
         # the statement, then the quotes (prefetched)
         return [claim.statement, *(a.quote for a in claim.attestations.all())]
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "properties": {
+                "holds": {"type": "string", "description": "The period it holds over: 2020 – …, or a point."},
+                "first_reported": {"type": "string", "nullable": True},
+                "latest_retrieved": {"type": "string", "format": "date", "nullable": True},
+            },
+        }
+    )
+    def get_dates(self, claim: Claim) -> dict:
+        """When it holds, when it was first reported and when its latest report was retrieved, from
+        the attestations already loaded (no query of their own)."""
+        said = []
+        retrieved = []
+        for attestation in claim.attestations.all():
+            when, precision = attestation.stated
+            if when is not None:
+                said.append((date_span(when, precision)[0], format_partial_date(when, precision)))
+            if attestation.document.retrieved:
+                retrieved.append(attestation.document.retrieved)
+        return {
+            "holds": claim.period_display,
+            "first_reported": min(said)[1] if said else None,
+            "latest_retrieved": max(retrieved).isoformat() if retrieved else None,
+        }
 
     @extend_schema_field(NestedRelationSerializer(many=True))
     def get_relations(self, claim: Claim):
@@ -523,6 +650,10 @@ class ClaimWriteSerializer(ModelValidatedSerializer):
             "subjects",
             "point_in_time",
             "point_in_time_precision",
+            "valid_from",
+            "valid_from_precision",
+            "valid_until",
+            "valid_until_precision",
             "status",
             "status_note",
             "publication",

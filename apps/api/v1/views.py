@@ -23,6 +23,7 @@ from apps.claims.models import Attestation, Claim, ClaimRelation, ClaimSubject
 from apps.claims.selectors import claim_conflicts
 from apps.claims.signals import claims_changed
 from apps.core.history import object_history
+from apps.core.journal import grade_moves
 from apps.credibility.models import SourceRating
 from apps.credibility.selectors import entities_with_reliability
 from apps.credibility.services import claims_resting_on, credibility_recompute
@@ -108,7 +109,8 @@ RETRIES = 3  # runs of a write that PostgreSQL aborts to break a deadlock (then 
 
 
 class _RetryDeadlocks:
-    """Run a write again when PostgreSQL aborted its transaction to break a deadlock.
+    """Run a write again when PostgreSQL aborted its transaction to break a deadlock, and say in its
+    answer which grades it moved (`regraded`).
 
     Two writes on related claims regrade each other's neighbours and can lock the same rows in
     opposite orders; PostgreSQL aborts one of them, which rolls back whole. Its request runs again
@@ -128,7 +130,8 @@ class _RetryDeadlocks:
     def _retrying(write, *args, **kwargs):
         for attempt in range(1, RETRIES + 1):
             try:
-                return write(*args, **kwargs)
+                with grade_moves() as moves:
+                    response = write(*args, **kwargs)
             except OperationalError as error:
                 code = getattr(error.__cause__, "sqlstate", None)
                 if code not in RETRYABLE or connection.in_atomic_block or attempt == RETRIES:
@@ -137,6 +140,11 @@ class _RetryDeadlocks:
                     "%s aborted (%s), run again: attempt %d of %d", write.__name__, code, attempt + 1, RETRIES
                 )
                 time.sleep(random.uniform(0.01, 0.05) * attempt)
+                continue
+            if isinstance(response.data, dict):
+                # a grade never moves silently: the answer to the edit that moved it says so
+                response.data["regraded"] = moves
+            return response
         raise AssertionError("unreachable")
 
 
@@ -213,8 +221,8 @@ class EntityViewSet(_RetryDeadlocks, _VersionPreconditions, _ReadWriteSerializer
             # the current grade and the track record are annotations of the row's own query
             entities_with_reliability(Entity.objects.all())
             .annotate(grade_rank=Coalesce("rated_grade", Value("G")))
-            # aliases are listed on every entity
-            .prefetch_related(Prefetch("aliases", queryset=Alias.objects.order_by("name")))
+            # aliases are listed on every entity, and the sources it draws on by id
+            .prefetch_related(Prefetch("aliases", queryset=Alias.objects.order_by("name")), "draws_on")
         )
 
     @_history_action
