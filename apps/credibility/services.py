@@ -50,6 +50,21 @@ def _contradicting(claim_ids: set[int] | None) -> dict[int, set[int]]:
     return pairs
 
 
+def _supporting(claim_ids: set[int]) -> dict[int, list[dict]]:
+    """Claim id → the published claims that support it: listed, never counted (docs/credibility.md)."""
+    supporting: dict[int, list[dict]] = defaultdict(list)
+    relations = ClaimRelation.objects.filter(
+        kind=ClaimRelation.Kind.SUPPORTS,
+        to_claim__in=claim_ids,
+        from_claim__publication=Claim.Publication.PUBLISHED,
+    ).order_by("from_claim_id")
+    for to_claim, from_claim, statement in relations.values_list(
+        "to_claim", "from_claim", "from_claim__statement"
+    ):
+        supporting[to_claim].append({"claim": from_claim, "statement": statement})
+    return supporting
+
+
 def _evidence(claim_ids: set[int] | None) -> dict[int, _Evidence]:
     """Each claim's independent roots by stance, grouped by source family, each family with its
     current rating; opinions set apart; each report marked hedged or interested."""
@@ -184,6 +199,7 @@ def credibility_recompute(*, claim_ids: Iterable[int] | None = None) -> list[Gra
     )  # fmt: skip
     rows = {c.pk: c for c in claims.filter(pk__in=weighed)}
     evidence = _evidence(weighed)
+    supporters = _supporting(targets)
     none = _Evidence([], [], 0, [], [])
 
     standing = {
@@ -220,6 +236,7 @@ def credibility_recompute(*, claim_ids: Iterable[int] | None = None) -> list[Gra
             "attestation_count": found.attestation_count,
             "conflicts": result.conflicts,
             "changes_over_time": result.changes,
+            "supported_by": supporters.get(pk, []),
             "reasons": result.reasons,
         }
         stored = (

@@ -50,6 +50,7 @@ def test_a_claim_carries_its_grade_and_the_explanation_of_it(seed, api_client):
         "pair",
         "opinions",
         "changes_over_time",
+        "supported_by",
         "independent_affirming",
         "independent_denying",
         "attestation_count",

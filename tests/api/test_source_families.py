@@ -282,3 +282,19 @@ def test_a_period_that_ends_before_it_starts_is_refused(editor_api_client, world
 
     assert response.status_code == 400
     assert "valid_until" in response.json()
+
+
+def test_a_supporting_claim_is_listed_and_moves_nothing(api_client, world, make_claim):
+    from apps.claims.models import ClaimRelation
+
+    attest(world, RESEARCHER, world["researcher"])
+    before = credibility(api_client, world["claim"])
+    helper = make_claim("Al-Qaeda's leaders left Afghanistan in 2021.")
+    attest(world, ENVOY, world["envoy"], claim=helper)
+    ClaimRelation.objects.create(kind=ClaimRelation.Kind.SUPPORTS, from_claim=helper, to_claim=world["claim"])
+    credibility_recompute(claim_ids=[world["claim"].pk])
+
+    found = credibility(api_client, world["claim"])
+
+    assert found["supported_by"] == [{"claim": helper.pk, "statement": helper.statement}]
+    assert (found["grade"], found["reasons"]) == (before["grade"], before["reasons"])

@@ -482,7 +482,9 @@ class OpinionSerializer(serializers.Serializer):
     root = RootRefSerializer()
 
 
-class ChangeOverTimeSerializer(serializers.Serializer):
+class ClaimMentionSerializer(serializers.Serializer):
+    """Another claim, by id and statement (a change over time, a claim supporting it)."""
+
     claim = serializers.IntegerField()
     statement = serializers.CharField()
 
@@ -521,7 +523,13 @@ class CredibilitySerializer(serializers.Serializer):
     )
     attestation_count = serializers.IntegerField(source="credibility_explanation.attestation_count")
     conflicts = WeighedConflictSerializer(many=True, source="credibility_explanation.conflicts")
-    changes_over_time = ChangeOverTimeSerializer(
+    supported_by = ClaimMentionSerializer(
+        many=True,
+        default=list,
+        source="credibility_explanation.supported_by",
+        help_text="Published claims that support it: listed, not counted (their roots are their own).",
+    )
+    changes_over_time = ClaimMentionSerializer(
         many=True,
         default=list,
         source="credibility_explanation.changes_over_time",
@@ -549,6 +557,7 @@ class CredibilitySerializer(serializers.Serializer):
             "attestation_count": 0,
             "conflicts": [],
             "changes_over_time": [],
+            "supported_by": [],
             "reasons": ["Not graded yet."],
         }
 
