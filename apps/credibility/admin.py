@@ -10,11 +10,12 @@ from django.http import HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from apps.claims.admin import ClaimAdmin
 from apps.claims.models import Claim
 from apps.core.admin_helpers import BidiTextarea
+from apps.credibility.curation import curation_warnings
 from apps.credibility.models import SourceRating
 from apps.credibility.selectors import (
     claim_ids_with_conflicts,
@@ -135,7 +136,7 @@ class ClaimWithCredibilityAdmin(ClaimAdmin):
     list_display = [*ClaimAdmin.list_display[:2], "credibility", *ClaimAdmin.list_display[2:]]
     list_filter = ["credibility", *ClaimAdmin.list_filter]
     actions = [*ClaimAdmin.actions, "compare"]
-    readonly_fields = [*ClaimAdmin.readonly_fields, "credibility_explained", "compare_link"]
+    readonly_fields = [*ClaimAdmin.readonly_fields, "credibility_explained", "curation", "compare_link"]
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -143,9 +144,19 @@ class ClaimWithCredibilityAdmin(ClaimAdmin):
             return fieldsets
         return [
             *fieldsets[:2],
-            ("Credibility", {"fields": ["credibility_explained", "compare_link"]}),
+            ("Credibility", {"fields": ["credibility_explained", "curation", "compare_link"]}),
             *fieldsets[2:],
         ]
+
+    @admin.display(description="curation check")
+    def curation(self, obj: Claim) -> str:
+        """What `manage.py check_curation` queries about this claim, on its page."""
+        warnings = curation_warnings(claim_ids=[obj.pk])
+        if not warnings:
+            return "Nothing to query."
+        return format_html_join(
+            "", '<p class="ct-warning" dir="auto">{}</p>', ((str(warning),) for warning in warnings)
+        )
 
     @admin.display(description="credibility")
     def credibility_explained(self, obj: Claim) -> str:

@@ -36,6 +36,7 @@ class RootGroup:
     reliability: str | None
     counted: bool
     attestations: list[Attestation] = field(default_factory=list)
+    pair: str = ""
 
 
 @dataclass
@@ -92,6 +93,7 @@ def claims_for_comparison(*, claim_ids: Sequence[int], user) -> list[ClaimSide]:
                     reliability=item["reliability"],
                     counted=item["counted"],
                     attestations=[quotes.pop(a) for a in item["attestations"] if a in quotes],
+                    pair=item.get("pair", ""),
                 )
                 groups.append(group)
         if quotes:  # added since the last regrade: shown, never silently dropped

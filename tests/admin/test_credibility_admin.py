@@ -308,3 +308,12 @@ def test_recompute_credibility_of_one_claim_rebuilds_the_claims_contradicting_it
     assert f"#{close.pk}: 1 confirmed by independent sources → 3 possibly true" in output
     assert f"#{pompeo.pk}: 1 confirmed by independent sources → 4 doubtful" in output
     assert "2 (the claims given and those contradicting them) changed grade." in output
+
+
+def test_the_claim_page_shows_the_pair_and_what_the_curation_check_queries(seed, editor_client):
+    haqqani = Claim.objects.get(pk=6)
+
+    page = editor_client.get(f"/admin/claims/claim/{haqqani.pk}/change/").content.decode()
+
+    assert 'class="ct-pair"' in page and ">F2<" in page
+    assert "the words just before the quote hedge it" in page
