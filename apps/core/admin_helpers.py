@@ -15,6 +15,7 @@ from django.utils.html import format_html
 from apps.core.constraints import CONFLICTS, violation
 from apps.core.history import event_revert, history_points
 from apps.core.journal import describe_grade_moves, grade_moves
+from apps.core.links import DRAWS_ON_LOOP, link_loop
 from apps.core.models import RowDeleted, VersionConflict
 from apps.core.search import SEARCH_MAX_LENGTH, search_queryset
 
@@ -78,6 +79,22 @@ class VersionedModelForm(forms.ModelForm):
         if self.instance.pk is not None and seen is not None:
             # the save is checked against what the editor saw, not what was read just now
             self.instance.version = seen
+
+
+class DrawsOnForm(VersionedModelForm):
+    """A versioned form with a `draws_on` field: a link that would close a loop of sources is refused,
+    naming the loop. `loop_label` names a row in the message."""
+
+    loop_label = staticmethod(str)
+
+    def clean(self):
+        cleaned = super().clean()
+        targets = cleaned.get("draws_on")
+        if targets is not None and self.instance.pk is not None:
+            loop = link_loop(self.instance, "draws_on", targets, label=self.loop_label)
+            if loop is not None:
+                self.add_error("draws_on", DRAWS_ON_LOOP.format(loop=loop))
+        return cleaned
 
 
 class VersionedAdminMixin:

@@ -16,7 +16,12 @@ def _entity(entity: Entity) -> Root:
 
 def document_issuer(document: Document) -> Root:
     """Who stands behind a document: its outlet, else its one author, else the document itself
-    (several authors and no outlet: the document is their joint word, not any one of theirs)."""
+    (several authors and no outlet: the document is their joint word, not any one of theirs). A
+    translation's words are its original's: the original's issuer."""
+    seen = {document.pk}
+    while document.translation_of_id is not None and document.translation_of_id not in seen:
+        seen.add(document.translation_of_id)
+        document = document.translation_of  # loaded only for a translation
     if document.outlet_id:
         return _entity(document.outlet)
     authors = list(document.authors.all())  # prefetched

@@ -14,8 +14,9 @@ from apps.claims.models import Attestation, Claim, ClaimRelation, ClaimSubject
 from apps.core.journal import record_grade_moves
 from apps.core.models import periods_overlap
 from apps.credibility.models import SourceRating
-from apps.credibility.roots import Families, attestation_root
+from apps.credibility.roots import Families, attestation_root, document_issuer
 from apps.credibility.rules import LABELS, Conflict, Root, RootEvidence, assess, claim_pair, standing_grade
+from apps.documents.models import Document
 from apps.entities.models import Entity
 
 FULL_RECOMPUTE_CHUNK = 2000
@@ -91,8 +92,12 @@ def _evidence(claim_ids: set[int] | None) -> dict[int, _Evidence]:
 
     families = Families.load()
     roots = {a.pk: attestation_root(a, same) for same in by_claim.values() for a in same}
-    family_of = {pk: families.of(root.id) if root.kind == "entity" else None for pk, root in roots.items()}
-    heads = {f for f in family_of.values() if f is not None}
+    joined = _documents_drawing_on(families)
+    family_of = {
+        pk: joined(("entity", families.of(root.id)) if root.kind == "entity" else root.key)
+        for pk, root in roots.items()
+    }
+    heads = {f[1] for f in family_of.values() if f[0] == "entity"}
     ratings = {r.entity_id: r.grade for r in SourceRating.objects.current().filter(entity__in=heads)}
     member_ratings = {
         r.entity_id: r.grade
@@ -114,11 +119,13 @@ def _evidence(claim_ids: set[int] | None) -> dict[int, _Evidence]:
                 # an opinion is shown, never a root: it neither confirms nor weighs in a conflict
                 opinions.append({"attestation": a.pk, "stance": a.stance, "root": _root_ref(root)})
                 continue
-            if family is not None:
-                grade = ratings.get(family) or member_ratings.get(root.id)
-                key, head = ("entity", family), Root(kind="entity", id=family, name=families.name(family))
+            if family[0] == "entity":
+                grade = ratings.get(family[1]) or member_ratings.get(root.id)
+                key, head = family, Root(kind="entity", id=family[1], name=families.name(family[1]))
             else:
-                grade, key, head = None, root.key, root
+                grade, key = None, family
+                same_root = family == root.key
+                head = root if same_root else Root(kind="document", id=family[1], name=joined.names[family])
             item = sides[a.stance].setdefault(
                 key, RootEvidence(root=head, grade=grade or "F", rated=grade is not None)
             )
@@ -131,7 +138,8 @@ def _evidence(claim_ids: set[int] | None) -> dict[int, _Evidence]:
                 item.document_ids.append(a.document_id)
             if a.modality == Attestation.Modality.HEDGED:
                 item.hedged_ids.add(a.pk)
-            if _interested(a, family, families, subject_families):
+            entity_family = family[1] if family[0] == "entity" else None
+            if _interested(a, entity_family, families, subject_families):
                 item.interested_ids.add(a.pk)
             if a.stance == Attestation.Stance.AFFIRMS:
                 affirmers |= {a.speaker_id, root.id if root.kind == "entity" else None} - {None}
@@ -144,6 +152,49 @@ def _evidence(claim_ids: set[int] | None) -> dict[int, _Evidence]:
             opinions=opinions,
         )
     return evidence
+
+
+class _Joined:
+    """Root keys joined by documents' `draws_on` (through the families of their issuers): a root
+    resting on a document that draws on another counts with that one's root, which names them."""
+
+    def __init__(self, edges: list[tuple[tuple, tuple]], names: dict[tuple, str]):
+        self.parent: dict[tuple, tuple] = {}
+        self.names = names
+        for source, target in edges:
+            a, b = self(source), self(target)
+            if a != b:
+                self.parent[a] = b
+
+    def __call__(self, key: tuple) -> tuple:
+        seen = set()
+        while key in self.parent and key not in seen:
+            seen.add(key)
+            key = self.parent[key]
+        return key
+
+
+def _documents_drawing_on(families: Families) -> _Joined:
+    edges = list(Document.draws_on.through.objects.values_list("from_document_id", "to_document_id"))
+    if not edges:
+        return _Joined([], {})
+    documents = {
+        d.pk: d
+        for d in Document.objects.filter(pk__in={pk for pair in edges for pk in pair})
+        # an issuer is the outlet, else the one author, else the document (a translation: its original's)
+        .select_related("outlet", "translation_of__outlet")
+        .prefetch_related("authors", "translation_of__authors")
+    }
+    names: dict[tuple, str] = {}
+
+    def key(pk: int) -> tuple:
+        root = document_issuer(documents[pk])
+        found = ("entity", families.of(root.id)) if root.kind == "entity" else root.key
+        names[found] = families.name(found[1]) if root.kind == "entity" else root.name
+        return found
+
+    pairs = [(key(a), key(b)) for a, b in edges]
+    return _Joined([(a, b) for a, b in pairs if a != b], names)
 
 
 def _interested(attestation: Attestation, family: int | None, families: Families, subjects: set[int]) -> bool:

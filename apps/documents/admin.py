@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from apps.core.admin_helpers import (
     BidiTextarea,
     BidiTextInput,
+    DrawsOnForm,
     FullTextSearchMixin,
     RevertAdminMixin,
     VersionedAdminMixin,
@@ -17,8 +18,13 @@ from apps.core.admin_helpers import (
 from apps.documents.models import Document
 
 
+class DocumentForm(DrawsOnForm):
+    loop_label = staticmethod(lambda document: f"«{document.title}»")
+
+
 @admin.register(Document)
 class DocumentAdmin(RevertAdminMixin, VersionedAdminMixin, FullTextSearchMixin, admin.ModelAdmin):
+    form = DocumentForm
     list_display = [
         "shown_title",
         "outlet",
@@ -30,14 +36,14 @@ class DocumentAdmin(RevertAdminMixin, VersionedAdminMixin, FullTextSearchMixin, 
     list_filter = ["kind", "language", "published_precision"]
     list_select_related = ["outlet"]
     search_fields = ["title", "body", "url", "outlet__name"]
-    autocomplete_fields = ["outlet", "authors", "cites"]
+    autocomplete_fields = ["outlet", "authors", "cites", "translation_of", "draws_on"]
     date_hierarchy = "published"
     readonly_fields = ["body_sha256", "body_preview", "created", "updated", "created_by"]
     fieldsets = [
         (None, {"fields": ["title", "url", "outlet", "authors", "kind", "language"]}),
         ("Dates", {"fields": [("published", "published_precision"), "retrieved"]}),
         ("Text", {"fields": ["body_preview", "body", "body_sha256"]}),
-        ("Citations", {"fields": ["cites"], "classes": ["collapse"]}),
+        ("Citations", {"fields": ["cites", "translation_of", "draws_on"], "classes": ["collapse"]}),
         ("Record", {"fields": ["created", "updated", "created_by"], "classes": ["collapse"]}),
     ]
 

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 
 from apps.core.history import tracked, tracked_links
+from apps.core.links import link_loop
 from apps.core.models import CreatedByModel, DatePrecision, VersionedModel, format_partial_date
 from apps.core.search import fits_search_index, search_index_error
 from apps.entities.models import Entity
@@ -59,6 +60,22 @@ class Document(VersionedModel, CreatedByModel):
     )
     body_sha256 = models.CharField(max_length=64, editable=False)
     cites = models.ManyToManyField("self", symmetrical=False, blank=True, related_name="cited_by")
+    translation_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="translations",
+        help_text="The original this is a translation of: its words are the original's, one source with it.",
+    )
+    draws_on = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="drawn_on_by",
+        help_text="Documents whose findings it draws on (a brief on a UN report): it counts with them, "
+        "not beside them.",
+    )
     # kept current by a database trigger (apps/core/migrations/0002_search.py's functions), never here
     search_vector = SearchVectorField(null=True, editable=False)
 
@@ -94,6 +111,11 @@ class Document(VersionedModel, CreatedByModel):
                 name="document_published_precision_with_date",
             ),
             models.CheckConstraint(condition=~Q(title=""), name="document_title_not_empty"),
+            models.CheckConstraint(
+                condition=~Q(translation_of=models.F("id")),
+                name="document_not_own_translation",
+                violation_error_message="A document cannot be a translation of itself.",
+            ),
             # one text, one document, whatever races (its index serves the duplicate lookups too);
             # documents known only by reference share the empty body
             models.UniqueConstraint(
@@ -129,6 +151,7 @@ class Document(VersionedModel, CreatedByModel):
             raise ValidationError({"published": "Give the date whose precision is set."})
         if not fits_search_index(self.body, self.language):
             raise ValidationError({"body": search_index_error("body")})
+        self._refuse_translation_loop()
         if self.pk is not None:
             self._refuse_silent_body_change()
         self._refuse_duplicate_body()
@@ -154,6 +177,17 @@ class Document(VersionedModel, CreatedByModel):
         if existing is not None:
             message = f"This text is already document #{existing[0]} «{existing[1]}»."
             raise ValidationError({"body": ValidationError(message, code="duplicate")})
+
+    def _refuse_translation_loop(self) -> None:
+        original, seen = self.translation_of, []
+        while original is not None:
+            seen.append(original.title)
+            if original.pk == self.pk and self.pk is not None:
+                loop = " → ".join([self.title, *seen])
+                raise ValidationError({"translation_of": f"That would make a loop of translations ({loop})."})
+            if len(seen) > 100:
+                break
+            original = original.translation_of
 
     def _refuse_silent_body_change(self) -> None:
         """A body that quotes are anchored in changes only through `document_replace_body`."""
@@ -186,3 +220,17 @@ class DocumentCitation(Document.cites.through):
     class Meta:
         proxy = True
         verbose_name = "document citation"
+
+
+@tracked_links("draws_on", label="draws_on")
+class DocumentDrawsOn(Document.draws_on.through):
+    """A document's draws-on link, for its history (the table is the field's own)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "document draws on"
+
+
+def document_draws_on_loop(document: Document, targets) -> str | None:
+    """The loop drawing on `targets` would make ("A → B → A"), or None."""
+    return link_loop(document, "draws_on", targets, label=lambda row: f"«{row.title}»")

@@ -10,13 +10,13 @@ from django.template.response import TemplateResponse
 
 from apps.core.admin_helpers import (
     BidiTextInput,
+    DrawsOnForm,
     FullTextSearchMixin,
     RevertAdminMixin,
     VersionedAdminMixin,
-    VersionedModelForm,
     bidi,
 )
-from apps.entities.models import DRAWS_ON_LOOP, Alias, Entity, draws_on_loop
+from apps.entities.models import Alias, Entity
 from apps.entities.services import entity_merge
 
 
@@ -31,15 +31,8 @@ class AliasInline(admin.TabularInline):
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
-class EntityForm(VersionedModelForm):
-    def clean(self):
-        cleaned = super().clean()
-        targets = cleaned.get("draws_on")
-        if targets is not None and self.instance.pk is not None:
-            loop = draws_on_loop(self.instance, targets)
-            if loop is not None:
-                self.add_error("draws_on", DRAWS_ON_LOOP.format(loop=loop))
-        return cleaned
+class EntityForm(DrawsOnForm):
+    loop_label = staticmethod(lambda entity: entity.name)
 
 
 class MergeForm(forms.Form):

@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import Q
 
 from apps.core.history import tracked, tracked_links
+from apps.core.links import DRAWS_ON_LOOP as DRAWS_ON_LOOP_MESSAGE
+from apps.core.links import link_loop
 from apps.core.models import CreatedByModel, TimestampedModel, VersionedModel
 
 
@@ -108,29 +110,11 @@ class EntityDrawsOn(Entity.draws_on.through):
 
 
 def draws_on_loop(entity: Entity, targets) -> str | None:
-    """The loop drawing on `targets` would make ("A → B → A"): one of them already draws on
-    `entity`, directly or through others, or is `entity` itself. None when there is none."""
-    if entity.pk is None:
-        return None
-    edges: dict[int, set[int]] = {}
-    for source, target in Entity.draws_on.through.objects.values_list("from_entity_id", "to_entity_id"):
-        edges.setdefault(source, set()).add(target)
-    for target in targets:
-        path, pending = {target.pk: [target.pk]}, [target.pk]
-        while pending:
-            current = pending.pop()
-            if current == entity.pk:
-                chain = [entity.pk, *path[current]]
-                names = dict(Entity.objects.filter(pk__in=chain).values_list("pk", "name"))
-                return " → ".join(names[pk] for pk in chain)
-            for following in edges.get(current, ()):
-                if following not in path:
-                    path[following] = [*path[current], following]
-                    pending.append(following)
-    return None
+    """The loop drawing on `targets` would make ("A → B → A"), or None."""
+    return link_loop(entity, "draws_on", targets, label=lambda row: row.name)
 
 
-DRAWS_ON_LOOP = "That would make a loop of sources ({loop}): one of them must not draw on the next."
+DRAWS_ON_LOOP = DRAWS_ON_LOOP_MESSAGE  # one wording for the admin, the API and merges
 
 
 @tracked()

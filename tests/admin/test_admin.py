@@ -351,3 +351,27 @@ def test_a_browser_posting_crlf_line_ends_does_not_change_an_anchored_body(
     assert response.status_code == 302, response.context["adminform"].form.errors
     document.refresh_from_db()
     assert (document.title, document.body) == ("عنوان جديد", body)
+
+
+def test_the_entity_page_refuses_a_draws_on_link_that_closes_a_loop(editor_client, make_entity):
+    team, states = make_entity("UN Monitoring Team"), make_entity("Member states", kind="government")
+    states.draws_on.add(team)
+    url = f"/admin/entities/entity/{team.pk}/change/"
+    page = editor_client.get(url)
+    data = {
+        "kind": team.kind,
+        "name": team.name,
+        "description": "",
+        "independence_boundary": "unknown",
+        "draws_on": [states.pk],
+        "version_seen": team.version,
+    }
+    for inline in page.context["inline_admin_formsets"]:
+        prefix = inline.formset.prefix
+        data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
+
+    response = editor_client.post(url, data)
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors["draws_on"]
+    assert "(UN Monitoring Team → Member states → UN Monitoring Team)" in errors[0]

@@ -31,8 +31,8 @@ def seed_with_ratings(seed):
 LISTS = [
     # 1 count  2 entities  3 aliases  4 the entities each draws on
     pytest.param("/api/v1/entities/", 4, id="entities"),
-    # 1 count  2 documents+outlets  3 authors  4 cited documents
-    pytest.param("/api/v1/documents/", 4, id="documents"),
+    # 1 count  2 documents+outlets  3 authors  4 cited documents  5 documents it draws on
+    pytest.param("/api/v1/documents/", 5, id="documents"),
     # 1 count (published)  2 claims  3 subjects  4 attestations+documents+outlets+speakers+origins
     # 5 outgoing relations+other claims (visible ones)  6 incoming relations+other claims (visible ones)
     pytest.param("/api/v1/claims/", 6, id="claims"),
@@ -51,8 +51,8 @@ SEARCHED = [
     # 5 the entities each draws on
     pytest.param("/api/v1/entities/", 5, id="entities"),
     # 1 window ids (no probe: a document's vector is in TOAST)  2 documents+outlets  3 authors
-    # 4 cited documents
-    pytest.param("/api/v1/documents/", 4, id="documents"),
+    # 4 cited documents  5 documents it draws on
+    pytest.param("/api/v1/documents/", 5, id="documents"),
     # 1 probe start  2 window ids (published)  3 claims  4 subjects  5 attestations+…  6 outgoing
     # 7 incoming relations
     pytest.param("/api/v1/claims/", 7, id="claims"),

@@ -298,3 +298,57 @@ def test_a_supporting_claim_is_listed_and_moves_nothing(api_client, world, make_
 
     assert found["supported_by"] == [{"claim": helper.pk, "statement": helper.statement}]
     assert (found["grade"], found["reasons"]) == (before["grade"], before["reasons"])
+
+
+def test_a_translation_counts_with_its_original(api_client, world, make_document):
+    paper = Entity.objects.create(name="Asharq Al-Awsat", kind=Entity.Kind.OUTLET)
+    original = make_document(body="Original English text.", title="Original", language="en", outlet=paper)
+    translation = world["document"]
+    translation.translation_of = original
+    translation.save()
+    attest(world, RESEARCHER)  # the article's own voice: its issuer, the original's outlet
+
+    [root] = credibility(api_client, world["claim"])["independent_affirming"]
+
+    assert root["root"]["name"] == "Asharq Al-Awsat"
+
+
+def test_a_document_that_draws_on_another_counts_with_it(editor_api_client, api_client, world, make_document):
+    un = Entity.objects.create(name="United Nations", kind=Entity.Kind.ORGANIZATION)
+    report = make_document(body="The UN report.", title="UN report", language="en", outlet=un)
+    brief_outlet = Entity.objects.create(name="A think tank", kind=Entity.Kind.ORGANIZATION)
+    world["document"].outlet = brief_outlet
+    world["document"].save()
+    attest(world, RESEARCHER)  # the brief's own voice: the think tank
+    attest(world, ENVOY, un)
+
+    assert len(credibility(api_client, world["claim"])["independent_affirming"]) == 2
+    response = editor_api_client.patch(
+        f"/api/v1/documents/{world['document'].pk}/", {"draws_on": [report.pk]}, format="json"
+    )
+
+    assert response.status_code == 200, response.content
+    [root] = credibility(api_client, world["claim"])["independent_affirming"]
+    assert root["root"]["name"] == "United Nations"
+
+
+def test_a_loop_of_documents_drawing_on_each_other_is_refused(editor_api_client, world, make_document):
+    report = make_document(body="The UN report.", title="UN report", language="en")
+    report.draws_on.add(world["document"])
+
+    response = editor_api_client.patch(
+        f"/api/v1/documents/{world['document'].pk}/", {"draws_on": [report.pk]}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "«UN report»" in response.json()["draws_on"][0]
+
+
+def test_a_loop_of_translations_is_refused(world, make_document):
+    from django.core.exceptions import ValidationError
+
+    other = make_document(body="Another text.", title="Another", translation_of=world["document"])
+    world["document"].translation_of = other
+
+    with pytest.raises(ValidationError, match="loop of translations"):
+        world["document"].full_clean()

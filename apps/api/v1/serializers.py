@@ -16,7 +16,7 @@ from apps.credibility.models import SourceRating
 from apps.credibility.rules import LABELS
 from apps.credibility.selectors import entities_with_reliability
 from apps.credibility.services import source_rating_create
-from apps.documents.models import Document
+from apps.documents.models import Document, document_draws_on_loop
 from apps.entities.models import DRAWS_ON_LOOP, Alias, Entity, draws_on_loop
 
 
@@ -301,6 +301,8 @@ class DocumentSerializer(SearchResultMixin, serializers.ModelSerializer):
             "body",
             "body_sha256",
             "cites",
+            "translation_of",
+            "draws_on",
             "search_rank",
             "highlight",
             "created",
@@ -329,8 +331,18 @@ class DocumentWriteSerializer(ModelValidatedSerializer):
             "body",
             "body_sha256",
             "cites",
+            "translation_of",
+            "draws_on",
         ]
         read_only_fields = ["body_sha256"]
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if "draws_on" in attrs and self.instance is not None:
+            loop = document_draws_on_loop(self.instance, attrs["draws_on"])
+            if loop is not None:
+                raise serializers.ValidationError({"draws_on": [DRAWS_ON_LOOP.format(loop=loop)]})
+        return attrs
 
     def to_representation(self, instance):
         return DocumentSerializer(instance, context=self.context).data

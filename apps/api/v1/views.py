@@ -251,8 +251,8 @@ class DocumentViewSet(_RetryDeadlocks, _VersionPreconditions, _ReadWriteSerializ
             Document.objects
             # the outlet is shown by name
             .select_related("outlet")
-            # authors by name; cited documents by id
-            .prefetch_related("authors", "cites")
+            # authors by name; cited documents and those it draws on by id
+            .prefetch_related("authors", "cites", "draws_on")
         )
 
     @_history_action
