@@ -30,8 +30,9 @@ HEDGES = (
 )
 
 
-# how many characters before a quote are read for a hedge left out of it
+# how many characters before a quote are read for a hedge left out of it, back to the clause's start
 HEDGE_REACH = 40
+CLAUSE_ENDS = (".", "!", "?", "؟", "،", "\n")
 
 
 @dataclass(frozen=True)
@@ -65,8 +66,11 @@ def _hedges_unmarked(rows: list[Attestation]) -> list[Warning]:
             continue
         where = f"attestation #{a.pk} (claim #{a.claim_id})"
         quote = search_normalize(a.quote)
-        # the words just before the quote: a hedge left out of it ("it appears that …")
-        before = search_normalize(a.document.body[max(0, a.start - HEDGE_REACH) : a.start])
+        # the words just before the quote, in its own sentence or clause: a hedge left out of it
+        # ("it appears that …"), not the end of the sentence before
+        lead = a.document.body[max(0, a.start - HEDGE_REACH) : a.start]
+        cut = max(lead.rfind(mark) for mark in CLAUSE_ENDS)
+        before = search_normalize(lead[cut + 1 :])
         inside = [word for word, normal in hedges if normal in quote]
         outside = [word for word, normal in hedges if normal in before]
         if inside:

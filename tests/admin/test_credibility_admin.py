@@ -310,10 +310,20 @@ def test_recompute_credibility_of_one_claim_rebuilds_the_claims_contradicting_it
     assert "2 (the claims given and those contradicting them) changed grade." in output
 
 
-def test_the_claim_page_shows_the_pair_and_what_the_curation_check_queries(seed, editor_client):
+def test_the_claim_page_shows_the_pair_and_what_the_curation_check_queries(
+    seed, editor_client, make_claim, make_attestation, make_document
+):
     haqqani = Claim.objects.get(pk=6)
+    hedged = make_claim("Al-Qaeda is back in Kunar.")
+    make_attestation(
+        "ويبدو أن القاعدة عادت إلى كونار",
+        claim=hedged,
+        document=make_document(body="ويبدو أن القاعدة عادت إلى كونار."),
+    )
 
-    page = editor_client.get(f"/admin/claims/claim/{haqqani.pk}/change/").content.decode()
+    clean = editor_client.get(f"/admin/claims/claim/{haqqani.pk}/change/").content.decode()
+    queried = editor_client.get(f"/admin/claims/claim/{hedged.pk}/change/").content.decode()
 
-    assert 'class="ct-pair"' in page and ">F2<" in page
-    assert "the words just before the quote hedge it" in page
+    assert 'class="ct-pair"' in clean and ">F2<" in clean
+    assert "Nothing to query." in clean
+    assert "recorded as asserted: mark it hedged" in queried
