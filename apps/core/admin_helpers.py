@@ -83,15 +83,13 @@ class VersionedModelForm(forms.ModelForm):
 
 class DrawsOnForm(VersionedModelForm):
     """A versioned form with a `draws_on` field: a link that would close a loop of sources is refused,
-    naming the loop. `loop_label` names a row in the message."""
-
-    loop_label = staticmethod(str)
+    naming the loop."""
 
     def clean(self):
         cleaned = super().clean()
         targets = cleaned.get("draws_on")
         if targets is not None and self.instance.pk is not None:
-            loop = link_loop(self.instance, "draws_on", targets, label=self.loop_label)
+            loop = link_loop(self.instance, "draws_on", targets)
             if loop is not None:
                 self.add_error("draws_on", DRAWS_ON_LOOP.format(loop=loop))
         return cleaned

@@ -7,9 +7,10 @@ from django.db import models
 DRAWS_ON_LOOP = "That would make a loop of sources ({loop}): one of them must not draw on the next."
 
 
-def link_loop(instance: models.Model, field_name: str, targets, label=str) -> str | None:
+def link_loop(instance: models.Model, field_name: str, targets) -> str | None:
     """The loop that linking `instance` to `targets` through its many-to-many `field_name` would
-    make ("A → B → A"): one of them already leads back to it, or is it. None when there is none."""
+    make ("A → B → A", each row by its `source_label`): one of them already leads back to it, or is
+    it. None when there is none."""
     if instance.pk is None:
         return None
     field = type(instance)._meta.get_field(field_name)
@@ -25,7 +26,7 @@ def link_loop(instance: models.Model, field_name: str, targets, label=str) -> st
             if current == instance.pk:
                 chain = [instance.pk, *path[current]]
                 rows = type(instance)._base_manager.in_bulk(chain)
-                return " → ".join(label(rows[pk]) for pk in chain)
+                return " → ".join(rows[pk].source_label for pk in chain)
             for following in edges.get(current, ()):
                 if following not in path:
                     path[following] = [*path[current], following]

@@ -97,14 +97,10 @@ def _evidence(claim_ids: set[int] | None) -> dict[int, _Evidence]:
         pk: joined(("entity", families.of(root.id)) if root.kind == "entity" else root.key)
         for pk, root in roots.items()
     }
-    heads = {f[1] for f in family_of.values() if f[0] == "entity"}
-    ratings = {r.entity_id: r.grade for r in SourceRating.objects.current().filter(entity__in=heads)}
-    member_ratings = {
-        r.entity_id: r.grade
-        for r in SourceRating.objects.current().filter(
-            entity__in={root.id for root in roots.values() if root.kind == "entity"}
-        )
-    }
+    # the current ratings of the family heads and of the members the quotes name, in one query
+    rated = {f[1] for f in family_of.values() if f[0] == "entity"}
+    rated |= {root.id for root in roots.values() if root.kind == "entity"}
+    ratings = {r.entity_id: r.grade for r in SourceRating.objects.current().filter(entity__in=rated)}
 
     evidence = {}
     for claim_id, same in by_claim.items():
@@ -120,7 +116,7 @@ def _evidence(claim_ids: set[int] | None) -> dict[int, _Evidence]:
                 opinions.append({"attestation": a.pk, "stance": a.stance, "root": _root_ref(root)})
                 continue
             if family[0] == "entity":
-                grade = ratings.get(family[1]) or member_ratings.get(root.id)
+                grade = ratings.get(family[1]) or ratings.get(root.id)
                 key, head = family, Root(kind="entity", id=family[1], name=families.name(family[1]))
             else:
                 grade, key = None, family

@@ -18,13 +18,9 @@ from apps.core.admin_helpers import (
 from apps.documents.models import Document
 
 
-class DocumentForm(DrawsOnForm):
-    loop_label = staticmethod(lambda document: f"«{document.title}»")
-
-
 @admin.register(Document)
 class DocumentAdmin(RevertAdminMixin, VersionedAdminMixin, FullTextSearchMixin, admin.ModelAdmin):
-    form = DocumentForm
+    form = DrawsOnForm
     list_display = [
         "shown_title",
         "outlet",

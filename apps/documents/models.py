@@ -11,7 +11,6 @@ from django.db import models
 from django.db.models import Q
 
 from apps.core.history import tracked, tracked_links
-from apps.core.links import link_loop
 from apps.core.models import CreatedByModel, DatePrecision, VersionedModel, format_partial_date
 from apps.core.search import fits_search_index, search_index_error
 from apps.entities.models import Entity
@@ -130,6 +129,11 @@ class Document(VersionedModel, CreatedByModel):
         return self.title
 
     @property
+    def source_label(self) -> str:
+        """How a loop of sources names it."""
+        return f"«{self.title}»"
+
+    @property
     def published_display(self) -> str:
         return format_partial_date(self.published, self.published_precision)
 
@@ -229,8 +233,3 @@ class DocumentDrawsOn(Document.draws_on.through):
     class Meta:
         proxy = True
         verbose_name = "document draws on"
-
-
-def document_draws_on_loop(document: Document, targets) -> str | None:
-    """The loop drawing on `targets` would make ("A → B → A"), or None."""
-    return link_loop(document, "draws_on", targets, label=lambda row: f"«{row.title}»")

@@ -31,10 +31,6 @@ class AliasInline(admin.TabularInline):
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
-class EntityForm(DrawsOnForm):
-    loop_label = staticmethod(lambda entity: entity.name)
-
-
 class MergeForm(forms.Form):
     keep = forms.ModelChoiceField(
         queryset=Entity.objects.none(),
@@ -61,7 +57,7 @@ class EntityAdmin(RevertAdminMixin, VersionedAdminMixin, FullTextSearchMixin, ad
     ]
     list_filter = ["kind"]
     search_fields = ["name", "aliases__name"]
-    form = EntityForm
+    form = DrawsOnForm
     autocomplete_fields = ["parent", "draws_on"]
     inlines = [AliasInline]
     actions = ["merge_entities"]

@@ -9,8 +9,6 @@ from django.db import models
 from django.db.models import Q
 
 from apps.core.history import tracked, tracked_links
-from apps.core.links import DRAWS_ON_LOOP as DRAWS_ON_LOOP_MESSAGE
-from apps.core.links import link_loop
 from apps.core.models import CreatedByModel, TimestampedModel, VersionedModel
 
 
@@ -84,6 +82,11 @@ class Entity(VersionedModel, CreatedByModel):
         return self.name
 
     @property
+    def source_label(self) -> str:
+        """How a loop of sources names it."""
+        return self.name
+
+    @property
     def is_boundary(self) -> bool:
         """Whether this entity bounds a family of sources (see `independence_boundary`)."""
         if self.independence_boundary is not None:
@@ -107,14 +110,6 @@ class EntityDrawsOn(Entity.draws_on.through):
     class Meta:
         proxy = True
         verbose_name = "entity draws on"
-
-
-def draws_on_loop(entity: Entity, targets) -> str | None:
-    """The loop drawing on `targets` would make ("A → B → A"), or None."""
-    return link_loop(entity, "draws_on", targets, label=lambda row: row.name)
-
-
-DRAWS_ON_LOOP = DRAWS_ON_LOOP_MESSAGE  # one wording for the admin, the API and merges
 
 
 @tracked()

@@ -6,7 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 
-from apps.entities.models import DRAWS_ON_LOOP, Alias, Entity, draws_on_loop
+from apps.core.links import DRAWS_ON_LOOP, link_loop
+from apps.entities.models import Alias, Entity
 from apps.entities.signals import entity_merged
 
 
@@ -107,7 +108,7 @@ def _refuse_loops(keep: Entity) -> None:
             )
         seen.add(current.pk)
         current = Entity.objects.filter(pk=current.parent_id).first() if current.parent_id else None
-    loop = draws_on_loop(keep, keep.draws_on.all())
+    loop = link_loop(keep, "draws_on", keep.draws_on.all())
     if loop is not None:
         raise ValidationError({"duplicate": "Merging them: " + DRAWS_ON_LOOP.format(loop=loop)})
 

@@ -10,14 +10,15 @@ from rest_framework import serializers
 from apps.api.v1.exceptions import Conflict
 from apps.claims.models import Attestation, Claim, ClaimRelation
 from apps.core.constraints import CONFLICTS, violation, violation_message
+from apps.core.links import DRAWS_ON_LOOP, link_loop
 from apps.core.models import DatePrecision, date_span, format_partial_date
 from apps.core.search import highlight
 from apps.credibility.models import SourceRating
 from apps.credibility.rules import LABELS
 from apps.credibility.selectors import entities_with_reliability
 from apps.credibility.services import source_rating_create
-from apps.documents.models import Document, document_draws_on_loop
-from apps.entities.models import DRAWS_ON_LOOP, Alias, Entity, draws_on_loop
+from apps.documents.models import Document
+from apps.entities.models import Alias, Entity
 
 
 def _model_errors(error: DjangoValidationError) -> serializers.ValidationError:
@@ -38,6 +39,14 @@ class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         if not (whole or digits):
             self.fail("incorrect_type", data_type=type(data).__name__)
         return super().to_internal_value(data)
+
+
+def _refuse_draws_on_loop(instance, attrs: dict) -> None:
+    """A `draws_on` list that would close a loop of sources is a 400 naming the loop, as in the admin."""
+    if "draws_on" in attrs and instance is not None:
+        loop = link_loop(instance, "draws_on", attrs["draws_on"])
+        if loop is not None:
+            raise serializers.ValidationError({"draws_on": [DRAWS_ON_LOOP.format(loop=loop)]})
 
 
 class ModelValidatedSerializer(serializers.ModelSerializer):
@@ -232,10 +241,7 @@ class EntityWriteSerializer(ModelValidatedSerializer):
     def validate(self, attrs):
         aliases = attrs.pop("aliases", None)
         attrs = super().validate(attrs)
-        if "draws_on" in attrs and self.instance is not None:
-            loop = draws_on_loop(self.instance, attrs["draws_on"])
-            if loop is not None:
-                raise serializers.ValidationError({"draws_on": [DRAWS_ON_LOOP.format(loop=loop)]})
+        _refuse_draws_on_loop(self.instance, attrs)
         if aliases is not None:
             names = [a["name"] for a in aliases]
             if len(set(names)) != len(names):
@@ -338,10 +344,7 @@ class DocumentWriteSerializer(ModelValidatedSerializer):
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
-        if "draws_on" in attrs and self.instance is not None:
-            loop = document_draws_on_loop(self.instance, attrs["draws_on"])
-            if loop is not None:
-                raise serializers.ValidationError({"draws_on": [DRAWS_ON_LOOP.format(loop=loop)]})
+        _refuse_draws_on_loop(self.instance, attrs)
         return attrs
 
     def to_representation(self, instance):
