@@ -28,6 +28,7 @@ def build_fixture(curation_path: Path, seeds_dir: Path) -> list[dict[str, Any]]:
     data = yaml.safe_load(curation_path.read_text(encoding="utf-8"))
     builder = _Builder(seeds_dir)
     builder.entities(data.get("entities") or [])
+    builder.ratings(data.get("ratings") or [])
     builder.documents(data.get("documents") or [])
     builder.claims(data.get("claims") or [])
     builder.relations(data.get("relations") or [])
@@ -106,6 +107,34 @@ class _Builder:
                     self.pks["alias"],
                     {"entity": pk, "name": alias["name"], "language": alias.get("language") or ""},
                 )
+
+    def ratings(self, entries: list[dict[str, Any]]) -> None:
+        """The demo corpus's editorial judgement of its sources: a grade and why, one per entity."""
+        rated = set()
+        for number, entry in enumerate(entries, start=1):
+            where = f"rating {number} ({entry.get('entity')!r})"
+            entity = self._ref("entity", entry.get("entity"), where)
+            if entity is None or entity in rated:
+                raise CurationError(f"{where}: a rating names one entity, once")
+            rated.add(entity)
+            grade = str(entry.get("grade") or "")
+            if grade not in tuple("ABCDEF"):
+                raise CurationError(f"{where}: the grade is a letter A–F, not {grade!r}")
+            rationale = " ".join(str(entry.get("rationale") or "").split())
+            if not rationale:
+                raise CurationError(f"{where}: a rating says why (rationale)")
+            self._add(
+                "credibility.sourcerating",
+                number,
+                {
+                    "entity": entity,
+                    "grade": grade,
+                    "rationale": rationale,
+                    "rated_by": None,
+                    "rated_at": FIXED_TIMESTAMP,
+                },
+                stamped=False,
+            )
 
     def documents(self, entries: list[dict[str, Any]]) -> None:
         for entry in entries:

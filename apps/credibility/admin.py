@@ -12,10 +12,10 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from apps.claims.admin import ClaimAdmin
+from apps.claims.admin import ClaimAdmin, DocumentWithAttestationsAdmin
 from apps.claims.models import Claim
 from apps.core.admin_helpers import BidiTextarea
-from apps.credibility.curation import curation_warnings
+from apps.credibility.curation import Warning, curation_warnings, document_warnings
 from apps.credibility.models import SourceRating
 from apps.credibility.selectors import (
     claim_ids_with_conflicts,
@@ -23,6 +23,7 @@ from apps.credibility.selectors import (
     entities_with_reliability,
 )
 from apps.credibility.services import claims_resting_on, credibility_recompute
+from apps.documents.models import Document
 from apps.entities.admin import EntityAdmin
 from apps.entities.models import Entity
 
@@ -126,6 +127,33 @@ class EntityWithRatingsAdmin(EntityAdmin):
         super().save_formset(request, form, formset, change)
 
 
+def _warnings_html(warnings: list[Warning]) -> str:
+    if not warnings:
+        return "Nothing to query."
+    return format_html_join("", '<p class="ct-warning" dir="auto">{}</p>', ((str(w),) for w in warnings))
+
+
+admin.site.unregister(Document)
+
+
+@admin.register(Document)
+class DocumentWithCurationAdmin(DocumentWithAttestationsAdmin):
+    """Documents with their quotes and what `check_curation` queries about them."""
+
+    readonly_fields = [*DocumentWithAttestationsAdmin.readonly_fields, "curation"]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        return [*fieldsets[:1], ("Curation check", {"fields": ["curation"]}), *fieldsets[1:]]
+
+    @admin.display(description="curation check")
+    def curation(self, obj: Document) -> str:
+        """What `manage.py check_curation` queries about the quotes recorded in this document."""
+        return _warnings_html(document_warnings(obj.pk))
+
+
 admin.site.unregister(Claim)
 
 
@@ -151,12 +179,7 @@ class ClaimWithCredibilityAdmin(ClaimAdmin):
     @admin.display(description="curation check")
     def curation(self, obj: Claim) -> str:
         """What `manage.py check_curation` queries about this claim, on its page."""
-        warnings = curation_warnings(claim_ids=[obj.pk])
-        if not warnings:
-            return "Nothing to query."
-        return format_html_join(
-            "", '<p class="ct-warning" dir="auto">{}</p>', ((str(warning),) for warning in warnings)
-        )
+        return _warnings_html(curation_warnings(claim_ids=[obj.pk]))
 
     @admin.display(description="credibility")
     def credibility_explained(self, obj: Claim) -> str:

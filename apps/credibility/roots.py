@@ -68,8 +68,10 @@ class Families:
 
     An entity's family is the topmost independence boundary among itself and its parents (the UN
     Monitoring Team → the UN; Pompeo → the US government), else the entity alone. Families linked
-    by `draws_on` are one: a source that draws on another counts with it. The family is named by
-    its head: the one the others draw on (the smallest id among several).
+    by `draws_on` are one: a source that draws on another counts with it. The family's head is the
+    one the others draw on (the smallest id among several); on a claim, the family is shown as the
+    quotes name it (`shown`): by its head when a quote rests on the head, else by the boundary of the
+    first member quoted, so the UN drawing on member states' intelligence is still the UN there.
     """
 
     def __init__(self, entities: dict[int, tuple[str, int | None, bool]], draws_on: list[tuple[int, int]]):
@@ -102,6 +104,7 @@ class Families:
             for h in heads:
                 named[h] = sinks[0]
         self._family = {pk: named[h] for pk, h in head.items()}
+        self._boundary = head
 
     def _boundary_head(self, pk: int) -> int:
         head, current, seen = pk, pk, set()
@@ -116,6 +119,10 @@ class Families:
     def of(self, pk: int) -> int:
         """The family (its head's id) of this entity."""
         return self._family.get(pk, pk)
+
+    def boundary_of(self, pk: int) -> int:
+        """The independence boundary this entity stands under, before `draws_on` joins families."""
+        return self._boundary.get(pk, pk)
 
     def name(self, pk: int) -> str:
         return self._entities[pk][0] if pk in self._entities else str(pk)

@@ -117,7 +117,8 @@ def _evidence(claim_ids: set[int] | None) -> dict[int, _Evidence]:
                 continue
             if family[0] == "entity":
                 grade = ratings.get(family[1]) or ratings.get(root.id)
-                key, head = family, Root(kind="entity", id=family[1], name=families.name(family[1]))
+                shown = families.boundary_of(root.id)  # the family as this quote names it
+                key, head = family, Root(kind="entity", id=shown, name=families.name(shown))
             else:
                 grade, key = None, family
                 same_root = family == root.key
@@ -125,6 +126,8 @@ def _evidence(claim_ids: set[int] | None) -> dict[int, _Evidence]:
             item = sides[a.stance].setdefault(
                 key, RootEvidence(root=head, grade=grade or "F", rated=grade is not None)
             )
+            if head.id == key[1] and item.root.id != head.id:
+                item.root = head  # a quote rests on the family's head: it names the family
             if grade is not None and (not item.rated or grade < item.grade):
                 item.grade, item.rated = grade, True  # the best rating the family has here
             item.attestation_ids.append(a.pk)

@@ -61,7 +61,7 @@ def test_the_claim_page_shows_the_grade_its_reasons_and_a_link_to_compare(pompeo
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert "4 — doubtful" in html
+    assert "5 — improbable" in html
     reasons = pompeo.credibility_explanation["reasons"]
     assert reasons
     for reason in reasons:
@@ -115,7 +115,7 @@ def test_pompeo_is_compared_with_every_claim_contradicting_him_quote_by_quote(po
         statement__in=[
             TALIBAN_CLOSE,
             "The Taliban failed to keep their word on a provision seen as central to the February 2020 "
-            "US-Taliban agreement (breaking with al-Qaeda).",
+            "US-Taliban agreement.",
             "The Taliban do not intend to keep the promises they made in the February 2020 deal with the "
             "United States.",
         ]
@@ -289,24 +289,25 @@ def test_recompute_credibility_restores_and_reports_a_tampered_grade(pompeo):
     call_command("recompute_credibility", stdout=out)
 
     output = out.getvalue()
-    assert f"#{pompeo.pk}: 1 confirmed by independent sources → 4 doubtful  {POMPEO_BROKE}" in output
+    assert f"#{pompeo.pk}: 1 confirmed by independent sources → 5 improbable  {POMPEO_BROKE}" in output
     assert f"1 of {Claim.objects.count()} claims changed grade." in output
     pompeo.refresh_from_db()
-    assert pompeo.credibility == Credibility.DOUBTFUL
+    assert pompeo.credibility == Credibility.IMPROBABLE
 
 
 def test_recompute_credibility_of_one_claim_rebuilds_the_claims_contradicting_it_too(seed):
     close = Claim.objects.get(statement=TALIBAN_CLOSE)
     pompeo = Claim.objects.get(statement=POMPEO_BROKE)  # the only claim contradicting `close`
-    Claim.objects.filter(pk__in=[close.pk, pompeo.pk]).update(credibility=Credibility.CONFIRMED)
+    Claim.objects.filter(pk__in=[close.pk, pompeo.pk]).update(credibility=Credibility.CANNOT_BE_JUDGED)
     out = StringIO()
 
     call_command("recompute_credibility", "--claim", str(close.pk), stdout=out)
 
     output = out.getvalue()
-    # the UN's finding; the Taliban leader's denial is the subject's own word, not weighed against it
-    assert f"#{close.pk}: 1 confirmed by independent sources → 3 possibly true" in output
-    assert f"#{pompeo.pk}: 1 confirmed by independent sources → 4 doubtful" in output
+    # the UN's finding and an independent researcher's; the Taliban leader's denial is the subject's own
+    # word, not weighed against them
+    assert f"#{close.pk}: 6 truth cannot be judged → 1 confirmed by independent sources" in output
+    assert f"#{pompeo.pk}: 6 truth cannot be judged → 5 improbable" in output
     assert "2 (the claims given and those contradicting them) changed grade." in output
 
 
@@ -324,6 +325,22 @@ def test_the_claim_page_shows_the_pair_and_what_the_curation_check_queries(
     clean = editor_client.get(f"/admin/claims/claim/{haqqani.pk}/change/").content.decode()
     queried = editor_client.get(f"/admin/claims/claim/{hedged.pk}/change/").content.decode()
 
-    assert 'class="ct-pair"' in clean and ">F2<" in clean
+    assert 'class="ct-pair"' in clean and ">B2<" in clean  # the UN team, rated B
     assert "Nothing to query." in clean
     assert "recorded as asserted: mark it hedged" in queried
+
+
+def test_the_document_page_shows_what_the_curation_check_queries_about_its_quotes(
+    editor_client, make_claim, make_attestation, make_document
+):
+    document = make_document(body="ويبدو أن القاعدة عادت إلى كونار.")
+    make_attestation(
+        "ويبدو أن القاعدة عادت إلى كونار", claim=make_claim("Al-Qaeda is back."), document=document
+    )
+    clean = make_document(body="القاعدة في كونار.")
+
+    queried = editor_client.get(f"/admin/documents/document/{document.pk}/change/").content.decode()
+    nothing = editor_client.get(f"/admin/documents/document/{clean.pk}/change/").content.decode()
+
+    assert "Curation check" in queried and "recorded as asserted: mark it hedged" in queried
+    assert "Nothing to query." in nothing

@@ -30,9 +30,9 @@ def test_a_consumer_script_pulls_every_published_claim_filters_them_and_is_told_
 
     lines = capsys.readouterr().out.splitlines()
     assert exit_code == 0
-    assert lines[0] == "87 published claims, 111 quotes from 5 documents"
+    assert lines[0] == "155 published claims, 180 quotes from 5 documents"
     counts = {line[4:]: int(line[:3]) for line in lines[1:5]}
-    assert counts["about the Taliban"] == 54
-    assert counts["said by Mike Pompeo"] == 2
-    assert counts["reported in 2021"] == 32
+    assert counts["about the Taliban"] == 91
+    assert counts["said by Mike Pompeo"] == 3
+    assert counts["reported in 2021"] == 48
     assert lines[-1] == 'a bad filter: 400 {"reported_after": ["Enter a valid date."]}'

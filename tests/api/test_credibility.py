@@ -57,26 +57,30 @@ def test_a_claim_carries_its_grade_and_the_explanation_of_it(seed, api_client):
         "conflicts",
         "reasons",
     }
-    assert (credibility["grade"], credibility["label"]) == (Credibility.DOUBTFUL, "doubtful")
+    assert (credibility["grade"], credibility["label"]) == (Credibility.IMPROBABLE, "improbable")
     assert credibility["attestation_count"] == 1
     [root] = credibility["independent_affirming"]
     # Pompeo speaks for the US government: the family is the root, he its member
-    assert (root["root"]["name"], root["reliability"], root["counted"]) == ("United States", None, True)
+    # the family takes its member's rating here: Pompeo's F, reliability cannot be judged
+    assert (root["root"]["name"], root["reliability"], root["counted"]) == ("United States", "F", True)
     assert root["members"] == [{"id": root["members"][0]["id"], "name": "Mike Pompeo"}]
-    assert (credibility["pair"], root["pair"], root["interested"]) == ("F4", "F4", False)
+    assert (credibility["pair"], root["pair"], root["interested"]) == ("F5", "F5", False)
     assert credibility["independent_denying"] == []
     assert {
         "claim": close.pk,
         "statement": TALIBAN_CLOSE,
-        "grade": Credibility.POSSIBLY_TRUE,
+        "grade": Credibility.CONFIRMED,
         "weighed": "better supported",
     } in credibility["conflicts"]
     assert [c["weighed"] for c in credibility["conflicts"]] == ["better supported"] * 3
     # the worked example of docs/credibility.md: evidence, then conflicts best first, then the status
     coded = [reason for reason in credibility["reasons"] if BRANCH.match(reason)]
     assert [reason.split(":")[0] for reason in coded] == ["E6", "C0", "C2", "C2", "C2", "S5"]
-    assert coded[0] == "E6: one independent source affirms it: United States (unrated)."
-    assert f"C2: contradicted by #{close.pk}, better supported (possibly true): doubtful at best." in coded
+    assert coded[0] == "E6: one independent source affirms it: United States (F)."
+    assert (
+        f"C2: contradicted by #{close.pk}, better supported (confirmed by independent sources): "
+        "improbable at best." in coded
+    )
 
 
 def test_every_reason_of_a_claim_opens_with_its_branch_code(seed, api_client):

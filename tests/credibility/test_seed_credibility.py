@@ -12,7 +12,7 @@ from apps.claims.services import (
     relation_create,
 )
 from apps.credibility.selectors import claim_ids_with_conflicts, claims_for_comparison
-from apps.credibility.services import source_rating_create
+from apps.credibility.services import credibility_recompute, source_rating_create
 from apps.documents.models import Document
 from apps.entities.models import Entity
 from apps.entities.services import entity_merge
@@ -51,27 +51,29 @@ def independent_report(seed, make_entity) -> tuple[Document, Entity]:
 def test_four_articles_relaying_the_un_team_are_one_independent_root(ties):
     roots = explanation(ties)["independent_affirming"]
 
-    # the team is part of the UN, an independence boundary: the family is the UN's
-    assert [root["root"]["name"] for root in roots] == ["United Nations"]
+    # the team is part of the UN, an independence boundary: the family is the UN's, and the
+    # researcher's own assessment is the second, independent root
+    assert [root["root"]["name"] for root in roots] == ["United Nations", "Hisham al-Najjar"]
     assert [member["name"] for member in roots[0]["members"]] == [UN_MONITORING_TEAM]
     assert len(roots[0]["attestations"]) == len(roots[0]["documents"]) == 4  # articles 000 to 003
-    # Hibatullah's denial is the Taliban's own word on the Taliban: listed, not weighed against the UN
+    # Hibatullah's denial is the Taliban's own word on the Taliban: interested, and rated E
     [denial] = explanation(ties)["independent_denying"]
-    assert (denial["root"]["name"], denial["interested"]) == ("Taliban", True)
-    assert ties.credibility == Credibility.POSSIBLY_TRUE
-    assert [reason[:3] for reason in explanation(ties)["reasons"][:2]] == ["E8:", "E6:"]
+    assert (denial["root"]["name"], denial["interested"], denial["counted"]) == ("Taliban", True, False)
+    # two independent roots rated A–C (the UN team B, the researcher C): confirmed
+    assert ties.credibility == Credibility.CONFIRMED
+    assert explanation(ties)["pair"] == "B1"
+    assert [reason[:3] for reason in explanation(ties)["reasons"][:2]] == ["E0:", "E4:"]
 
 
-def test_an_independent_speaker_makes_two_roots_and_a_better_grade(ties, independent_report):
-    document, researcher = independent_report
-    before = ties.credibility
+def test_without_the_independent_researcher_the_un_alone_cannot_confirm(ties):
+    najjar = ties.attestations.get(speaker__name="Hisham al-Najjar")
 
-    attestation_create(claim=ties, document=document, quote=AFFIRMING_QUOTE, speaker=researcher)
+    najjar.delete()
+    credibility_recompute(claim_ids=[ties.pk])
 
     ties.refresh_from_db()
-    assert affirming_roots(ties) == ["United Nations", "باحث مستقل"]
-    assert ties.credibility < before
-    assert ties.credibility == Credibility.PROBABLY_TRUE  # E5: two roots (the interested denial is E8)
+    assert affirming_roots(ties) == ["United Nations"]
+    assert ties.credibility == Credibility.PROBABLY_TRUE  # E5: one root, rated B
 
 
 def test_another_article_relaying_the_same_un_report_adds_nothing(ties, independent_report):
@@ -85,7 +87,7 @@ def test_another_article_relaying_the_same_un_report_adds_nothing(ties, independ
 
     ties.refresh_from_db()
     assert (ties.credibility, affirming_roots(ties)) == before
-    assert explanation(ties)["attestation_count"] == 6
+    assert explanation(ties)["attestation_count"] == 7
 
 
 def test_a_denial_by_an_a_rated_root_lowers_the_grade(ties, independent_report, editor):
@@ -97,22 +99,27 @@ def test_a_denial_by_an_a_rated_root_lowers_the_grade(ties, independent_report, 
 
     ties.refresh_from_db()
     assert ties.credibility > before
-    assert ties.credibility == Credibility.IMPROBABLE  # E2: two deny, one affirms
+    assert ties.credibility == Credibility.PROBABLY_TRUE  # E7: two affirm, one denies: one step down
+    assert any(reason.startswith("E7:") for reason in explanation(ties)["reasons"])
     denying = explanation(ties)["independent_denying"]
     assert {item["root"]["name"]: item["reliability"] for item in denying}["باحث مستقل"] == "A"
 
 
 def test_rating_a_root_regrades_every_claim_resting_on_it(ties, editor):
-    hibatullah = Entity.objects.get(name="Hibatullah Akhundzada")
+    un_team = Entity.objects.get(name=UN_MONITORING_TEAM)
+    operatives = Claim.objects.get(statement="Al-Qaeda has 400-600 operatives in Afghanistan.")
+    assert operatives.credibility == Credibility.PROBABLY_TRUE  # the UN team alone, rated B
 
-    source_rating_create(
-        entity=hibatullah, grade="E", rationale="Denies what his own side reports.", by=editor
-    )
+    source_rating_create(entity=un_team, grade="D", rationale="Say its sources proved wrong.", by=editor)
 
     ties.refresh_from_db()
-    assert ties.credibility == Credibility.POSSIBLY_TRUE  # the E-rated denial is listed, not counted
-    # his family, the Taliban, takes the best rating its members have here: his
-    assert explanation(ties)["reasons"][0] == "E0: not counted, rated D or E: Taliban (E)."
+    operatives.refresh_from_db()
+    # the D-rated family is listed, not counted: the researcher (C) alone is possibly true
+    assert ties.credibility == Credibility.POSSIBLY_TRUE
+    assert (
+        explanation(ties)["reasons"][0] == "E0: not counted, rated D or E: United Nations (D), Taliban (E)."
+    )
+    assert operatives.credibility == Credibility.CANNOT_BE_JUDGED
 
 
 INTERESTED = "(the claim's own subject: not weighed against independent sources)"
@@ -130,10 +137,12 @@ def test_pompeo_and_the_un_show_as_a_conflict_with_both_sides_evidence(ties, edi
     ]
     assert [(g.stance, g.name, len(g.attestations)) for g in by_claim[ties.pk].groups] == [
         ("affirms", f"United Nations — {UN_MONITORING_TEAM}", 4),
+        ("affirms", "Hisham al-Najjar", 1),
         ("denies", f"Taliban — Hibatullah Akhundzada {INTERESTED}", 1),
     ]
     weighed = {c["claim"]: c["weighed"] for c in explanation(pompeo)["conflicts"]}
-    assert weighed[ties.pk] == "better supported"  # the UN's finding, against a disputed statement
+    assert weighed[ties.pk] == "better supported"  # the confirmed finding, against a disputed statement
+    assert pompeo.credibility == Credibility.IMPROBABLE
     assert pompeo.pk in {c["claim"] for c in explanation(ties)["conflicts"]}
 
 
@@ -183,3 +192,56 @@ def test_a_draft_is_weighed_once_it_is_published(make_claim, make_attestation, m
     assert (
         published.credibility == Credibility.IMPROBABLE
     )  # C2: the draft, now published, is better supported
+
+
+def test_the_seed_curation_passes_its_own_check(seed):
+    from apps.credibility.curation import curation_warnings
+
+    assert [str(warning) for warning in curation_warnings()] == []
+
+
+def test_the_seed_shows_every_grade_the_evidence_can_give(seed):
+    published = Claim.objects.filter(publication=Claim.Publication.PUBLISHED)
+
+    grades = set(published.values_list("credibility", flat=True))
+
+    assert {1, 2, 3, 4, 5} <= grades
+
+
+def test_the_seed_rates_its_main_sources_each_with_a_rationale(seed):
+    from apps.credibility.models import SourceRating
+
+    rated = {rating.entity.name: rating for rating in SourceRating.objects.select_related("entity")}
+
+    assert UN_MONITORING_TEAM in rated and "Mike Pompeo" in rated
+    assert all(len(rating.rationale) > 40 for rating in rated.values())
+
+
+def test_pompeo_khalilzad_and_the_agreement_they_relay_are_one_source(seed):
+    pledge = Claim.objects.get(
+        statement="Under the February 2020 US-Taliban agreement, the Taliban pledged to cut ties with "
+        "al-Qaeda."
+    )
+
+    [root] = explanation(pledge)["independent_affirming"]
+
+    assert root["root"]["name"] == "US-Taliban agreement signed in Doha (29 February 2020)"
+    assert len(root["attestations"]) == 3  # the article's account, Pompeo's words, Khalilzad's
+
+
+def test_a_2020_finding_and_a_2024_finding_are_a_change_not_a_conflict(seed, editor):
+    operatives = Claim.objects.get(statement="Al-Qaeda has 400-600 operatives in Afghanistan.")
+    diminishing = Claim.objects.get(statement__startswith="Al-Qaeda in Afghanistan is diminishing")
+    before = {operatives.pk: operatives.credibility, diminishing.pk: diminishing.credibility}
+    assert (operatives.period_display, diminishing.period_display) == ("2020", "2022-07 – 2024")
+
+    relation_create(from_claim=operatives, to_claim=diminishing, kind="contradicts", by=editor)
+
+    for claim in (operatives, diminishing):
+        claim.refresh_from_db()
+        assert claim.credibility == before[claim.pk]
+        other = diminishing if claim == operatives else operatives
+        assert explanation(claim)["changes_over_time"] == [{"claim": other.pk, "statement": other.statement}]
+        assert f"C5: contradicted by #{other.pk}, which holds over another period" in " ".join(
+            explanation(claim)["reasons"]
+        )
