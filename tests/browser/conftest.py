@@ -1,0 +1,92 @@
+"""The admin in a real browser: Playwright driving Chromium against a live server with the seed.
+
+Debian's `chromium` (/usr/bin/chromium, `apt-get install chromium`) is used where it is installed, else
+the Chromium that `playwright install chromium` downloads. Without either the tests are skipped with a
+message saying how to get one; in CI (`CI=true`) they fail instead, so that they cannot silently vanish.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from apps.accounts.roles import EDITOR, roles_ensure
+from apps.credibility.services import credibility_recompute
+from tests.conftest import ROOT, SEED_FIXTURE
+
+# Playwright's sync API runs an event loop in this thread; the test's own database work is synchronous
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+DEBIAN_CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = ROOT / "var" / "screenshots"
+PASSWORD = "pw-for-browser-tests"
+VIEWPORT = {"width": 1440, "height": 900}
+NO_BROWSER = (
+    "no browser for the browser tests: install Debian's Chromium (`apt-get install chromium`) or "
+    "Playwright's (`.venv/bin/playwright install chromium`)"
+)
+
+
+def _executable() -> str | None:
+    if Path(DEBIAN_CHROMIUM).exists():
+        return DEBIAN_CHROMIUM
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    executable = _executable()
+    return {**browser_type_launch_args, **({"executable_path": executable} if executable else {})}
+
+
+@pytest.fixture(scope="session")
+def browser(browser_type, browser_type_launch_args):
+    try:
+        launched = browser_type.launch(**browser_type_launch_args)
+    except Exception as error:  # the launch error says what is missing
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{NO_BROWSER}: {error}")
+        pytest.skip(f"{NO_BROWSER} ({str(error).splitlines()[0]})")
+    yield launched
+    launched.close()
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": VIEWPORT, "locale": "en-GB"}
+
+
+@pytest.fixture
+def live_seed(transactional_db, live_server, django_user_model):
+    """The seed corpus committed, for the server thread to see, and an editor to log in as."""
+    call_command("loaddata", str(SEED_FIXTURE), verbosity=0)
+    credibility_recompute()
+    editor = django_user_model.objects.create_user(
+        username="browser-editor", password=PASSWORD, is_staff=True
+    )
+    editor.groups.add(roles_ensure()[EDITOR])
+    return live_server
+
+
+@pytest.fixture
+def editor_page(live_seed, page):
+    """A page logged in to the admin as an editor, at 1440×900."""
+    page.goto(f"{live_seed.url}/admin/login/")
+    page.fill("#id_username", "browser-editor")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_seed.url}/admin/")
+    page.base = live_seed.url
+    return page
+
+
+def screenshot(page, name: str) -> Path:
+    """Save what the browser shows to var/screenshots/NAME.png (the README names the folder)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=False)
+    return path
