@@ -57,8 +57,9 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
 INSTALLED_APPS = [
-    # above django.contrib.admin: its change-form template adds the "Events" link to tracked models
-    "pghistory.admin",
+    # not "pghistory.admin": its templates add "Events" buttons beside each row's History, which
+    # shows the row's events in words (apps/core/admin_helpers.py); apps/core/admin.py registers
+    # its all-events page, out of the index
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

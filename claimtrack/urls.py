@@ -10,6 +10,9 @@ from apps.core.health import ReadyView, healthz
 admin.site.site_header = "ClaimTrack"
 admin.site.site_title = "ClaimTrack"
 admin.site.index_title = "Claims, sources and their credibility"
+# "View site": the site is the API; its browsable root shows, with the editor's own session, the
+# rows as API clients get them, each a link away ("/" only leads back to the admin)
+admin.site.site_url = "/api/v1/"
 
 # an unreachable or read-only database is a 503 with Retry-After; API clients get JSON
 handler500 = "apps.core.outage.server_error"

@@ -6,8 +6,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
-from django.http import HttpResponseRedirect
+from django.db.models import Q
+from django.http import HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -22,6 +22,7 @@ from apps.claims.services import (
     document_replace_body,
 )
 from apps.claims.signals import claims_changed
+from apps.claims.workspace import SELECTION_MAX, suggestions, workspace_data
 from apps.core.admin_helpers import (
     BidiTextarea,
     FullTextSearchMixin,
@@ -31,6 +32,7 @@ from apps.core.admin_helpers import (
     bidi,
     may_revert,
 )
+from apps.core.admin_paginator import EstimatedCountPaginator, related_count
 from apps.documents.admin import DocumentAdmin
 from apps.documents.models import Document
 
@@ -142,33 +144,70 @@ class AttestationForm(VersionedModelForm):
                 self._choose_occurrence(body, attestation.quote, found)
 
     def _show_passages(self, misses: list[NearMiss]) -> None:
-        """Under the quote, each passage the body has, as it is, in a box to copy it from."""
+        """Under the quote, each passage the body has, as it is, with a button that puts it in the
+        quote (and its offsets in start and end) in one click."""
         passages = format_html_join(
             "",
-            # a browser drops the newline after <textarea>, so a passage's own first newline is kept
-            "<p>Characters {}–{} ({}):</p>"
-            '<textarea readonly dir="auto" rows="2" class="ct-arabic">\n{}</textarea>',
+            '<li><span class="ct-muted">characters {}–{} ({})</span> '
+            '<button type="button" class="button ct-use-passage" data-quote="{}" data-start="{}" '
+            'data-end="{}" data-target="{}">Use the body\'s text</button>'
+            '<div class="ct-passage" dir="auto">{}</div></li>',
             (
                 (
                     miss.start,
                     miss.end,
                     ", ".join(miss.differences) or f"{miss.similarity:.0%} similar",
                     miss.text,
+                    miss.start,
+                    miss.end,
+                    self.add_prefix(""),
+                    miss.text,
                 )
                 for miss in misses[:MAX_LISTED]
             ),
         )
-        help_text = format_html("<p>The body's own text; copy it into the quote:</p>{}", passages)
+        help_text = format_html('<p>The body has it as:</p><ul class="ct-passages">{}</ul>', passages)
         # the bound field was made during cleaning and keeps its own copy of the help text
         self.fields["quote"].help_text = self["quote"].help_text = help_text
 
     def _choose_occurrence(self, body: str, quote: str, found: list[int]) -> None:
-        """Offer every occurrence of the quote (the error lists the first few), each with the words
-        around it, in place of a number to type."""
+        """Offer every occurrence of the quote, one a line with the words around it (right-to-left
+        where they are Arabic) and a button that picks it, in place of a number to type."""
         choices = [("", "— which one? —")] + [
             (at, f"{at}: {context(body, at, at + len(quote))}") for at in found
         ]
         self.fields["start"].widget = forms.Select(choices=choices)
+        self._errors["start"] = self.error_class(
+            [f"The quote occurs {len(found)} times in the document: choose the one meant below."]
+        )
+        lines = format_html_join(
+            "",
+            '<li><button type="button" class="button ct-use-occurrence" data-start="{}" data-end="{}" '
+            'data-target="{}">Use this one</button> <span class="ct-muted">characters {}–{}</span>'
+            '<div class="ct-passage" dir="auto">{}<mark>{}</mark>{}</div></li>',
+            (
+                (
+                    at,
+                    at + len(quote),
+                    self.add_prefix(""),
+                    at,
+                    at + len(quote),
+                    "…" + body[max(0, at - OCCURRENCE_CONTEXT) : at],
+                    body[at : at + len(quote)],
+                    body[at + len(quote) : at + len(quote) + OCCURRENCE_CONTEXT] + "…",
+                )
+                for at in found
+            ),
+        )
+        help_text = format_html('<ul class="ct-passages ct-occurrences">{}</ul>', lines)
+        self.fields["start"].help_text = self["start"].help_text = help_text
+
+    class Media:
+        js = ["claims/quote_help.js"]
+
+
+# the words either side of each occurrence a quote has, in the list to choose from
+OCCURRENCE_CONTEXT = 60
 
 
 class AttestationInlineBase(VersionedAdminMixin, _BidiTextMixin, admin.StackedInline):
@@ -177,7 +216,8 @@ class AttestationInlineBase(VersionedAdminMixin, _BidiTextMixin, admin.StackedIn
     extra = 0
     autocomplete_fields = ["claim", "document", "speaker", "origin_entity", "origin_document"]
     classes = ["ct-attestations"]
-    verbose_name = "attestation (a quote in a document)"
+    verbose_name = "quote (attestation)"
+    verbose_name_plural = "quotes (attestations)"
 
 
 class ClaimAttestationInline(AttestationInlineBase):
@@ -199,28 +239,6 @@ class ClaimAttestationInline(AttestationInlineBase):
             super()
             .get_queryset(request)
             .select_related("document", "speaker", "origin_entity", "origin_document")
-        )
-
-
-class DocumentAttestationInline(AttestationInlineBase):
-    fk_name = "document"
-    fields = [
-        "claim",
-        "quote",
-        ("start", "end"),
-        ("stance", "modality"),
-        ("speaker", "origin_entity", "origin_document"),
-        ("interested_override", "interested_reason"),
-        ("stated_on", "stated_on_precision"),
-        "note",
-    ]
-
-    def get_queryset(self, request):
-        # each inline shows its claim, speaker and origins by name
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("claim", "speaker", "origin_entity", "origin_document")
         )
 
 
@@ -274,7 +292,7 @@ class ClaimAdmin(
 ):
     # the statement wide; the rest short enough to stay on screen at 1440 px beside the filters (the
     # language and the creation date are filters and an ordering, not columns)
-    list_display = ["shown_statement", "status_shown", "attestation_count", "conflict_count"]
+    list_display = ["shown_statement", "status_shown", "attestation_count", "conflict_count", "search_match"]
     list_filter = [
         "status",
         "publication",
@@ -286,6 +304,7 @@ class ClaimAdmin(
         "statement",
         "attestations__quote",
         "attestations__speaker__name",
+        "attestations__speaker__aliases__name",
         "subjects__name",
         "subjects__aliases__name",
     ]
@@ -323,15 +342,20 @@ class ClaimAdmin(
         """Publishing and unpublishing are editors' (they write claims); fact-checkers judge them."""
         return request.user.has_perm("claims.add_claim")
 
+    # a long list is counted from the planner's estimate, and once (not again unfiltered)
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+
     def get_queryset(self, request):
-        # the changelist's counts come in the same query as the rows
+        # the changelist's counts come in the same query as the rows, as subqueries: joins would
+        # multiply each claim by its quotes times its relations before the page is cut
         return (
             super()
             .get_queryset(request)
             .annotate(
-                n_attestations=Count("attestations", distinct=True),
-                n_conflicts=Count("relations_out", filter=Q(relations_out__kind=CONTRADICTS), distinct=True)
-                + Count("relations_in", filter=Q(relations_in__kind=CONTRADICTS), distinct=True),
+                n_attestations=related_count(Claim, "attestations"),
+                n_conflicts=related_count(Claim, "relations_out", kind=CONTRADICTS)
+                + related_count(Claim, "relations_in", kind=CONTRADICTS),
             )
         )
 
@@ -476,6 +500,8 @@ class AttestationAdmin(
     list_filter = ["stance", "modality", "document__language"]
     # every column names a related row
     list_select_related = ["claim", "document", "speaker", "origin_entity"]
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
     search_fields = ["quote", "claim__statement", "speaker__name", "document__title"]
     autocomplete_fields = ["claim", "document", "speaker", "origin_entity", "origin_document"]
     readonly_fields = ["created", "updated", "created_by"]
@@ -534,11 +560,13 @@ class AttestationAdmin(
 
 
 @admin.register(ClaimRelation)
-class ClaimRelationAdmin(_RegradesClaims, _BidiTextMixin, admin.ModelAdmin):
+class ClaimRelationAdmin(RevertAdminMixin, _RegradesClaims, _BidiTextMixin, admin.ModelAdmin):
     list_display = ["__str__", "kind", "from_statement", "to_statement", "created_by"]
     list_filter = ["kind"]
     # both claims' statements and the author are shown on every row
     list_select_related = ["from_claim", "to_claim", "created_by"]
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
     search_fields = ["from_claim__statement", "to_claim__statement", "note"]
     autocomplete_fields = ["from_claim", "to_claim"]
     readonly_fields = ["created", "updated", "created_by"]
@@ -626,25 +654,142 @@ admin.site.unregister(Document)
 @admin.register(Document)
 class DocumentWithAttestationsAdmin(_RegradesClaims, _CreatedByInlineMixin, DocumentAdmin):
     form = DocumentForm
-    inlines = [DocumentAttestationInline]
+
+    def get_urls(self):
+        workspace = self.admin_site.admin_view(self.workspace_view)
+        suggest = self.admin_site.admin_view(self.workspace_suggest_view)
+        return [
+            path("<int:object_id>/workspace/", workspace, name="documents_document_workspace"),
+            path("<int:object_id>/workspace/suggest/", suggest, name="documents_document_workspace_suggest"),
+            *super().get_urls(),
+        ]
+
+    def _workspace_document(self, request, object_id: int) -> Document:
+        document = Document.objects.select_related("outlet").filter(pk=object_id).first()
+        if document is None or not self.has_view_permission(request, document):
+            raise PermissionDenied
+        return document
+
+    def workspace_view(self, request, object_id: int):
+        """The document as published, its quotes highlighted; select text to record a quote."""
+        document = self._workspace_document(request, object_id)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": document.title,
+            "opts": self.model._meta,
+            "original": document,
+            "workspace": {
+                **workspace_data(document),
+                "may_edit": request.user.has_perms(["claims.add_attestation", "claims.change_attestation"]),
+                "may_add_claim": request.user.has_perm("claims.add_claim"),
+                "urls": {
+                    "suggest": reverse("admin:documents_document_workspace_suggest", args=[document.pk]),
+                    "attestations": reverse("attestation-list"),
+                    "claims": reverse("claim-list"),
+                    "entities": reverse("entity-list"),
+                    "documents": reverse("document-list"),
+                    "claim_admin": reverse("admin:claims_claim_change", args=[0]),
+                },
+            },
+        }
+        return TemplateResponse(request, "admin/claims/document/workspace.html", context)
+
+    def workspace_suggest_view(self, request, object_id: int):
+        """Suggestions for the passage ?start=&end= (code points): claims, entities, documents."""
+        document = self._workspace_document(request, object_id)
+        try:
+            start, end = int(request.GET.get("start", "")), int(request.GET.get("end", ""))
+        except ValueError:
+            return JsonResponse({"detail": "start and end are whole numbers (code points)."}, status=400)
+        if not 0 <= start < end <= len(document.body) or end - start > SELECTION_MAX:
+            return JsonResponse({"detail": "start and end must mark a passage of the body."}, status=400)
+        return JsonResponse(suggestions(document, start, end))
 
     def claim_ids_of(self, obj: Document) -> set[int]:
         # its quotes, and the quotes relayed from it (its outlet and authors may be their root)
         relayed = Attestation.objects.filter(Q(document=obj) | Q(origin_document=obj))
         return set(relayed.values_list("claim_id", flat=True))
 
+    readonly_fields = [*DocumentAdmin.readonly_fields, "workspace_link", "quote_table"]
+    picker_select_related = ["outlet"]  # apps.core.pickers: a document is picked by title, date, outlet
+    list_display = [*DocumentAdmin.list_display, "workspace_column"]
+
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
-        if obj is not None and obj.attestations.exists():
-            fieldsets = [
-                (name, {**opts, "fields": [*opts["fields"], "reanchor"]}) if name == "Text" else (name, opts)
-                for name, opts in fieldsets
-            ]
-        return fieldsets
+        if obj is None:
+            return fieldsets
+        # metadata, the quotes as one line each, the body once; replacing the text is folded away
+        shown = []
+        for name, opts in fieldsets:
+            if name is None:
+                shown.append((name, {**opts, "fields": ["workspace_link", *opts["fields"]]}))
+                shown.append(("Quotes recorded in it", {"fields": ["quote_table"]}))
+            elif name == "Text":
+                reading = [field for field in opts["fields"] if field != "body"]
+                shown.append((name, {**opts, "fields": reading}))
+                replacing = ["body", "reanchor"] if obj.attestations.exists() else ["body"]
+                shown.append(("Replace the text", {"fields": replacing, "classes": ["collapse"]}))
+            else:
+                shown.append((name, opts))
+        return shown
 
     def get_inline_instances(self, request, obj=None):
-        # quotes are anchored in a saved body: attestations are added once the document exists
-        return super().get_inline_instances(request, obj) if obj is not None else []
+        # quotes are recorded in the workspace (or one by one under Attestations), not as one form each
+        # here: the page lists them, one line each
+        return []
+
+    @admin.display(description="workspace")
+    def workspace_link(self, obj: Document) -> str:
+        url = reverse("admin:documents_document_workspace", args=[obj.pk])
+        return format_html(
+            '<a class="button" href="{}">Open the workspace</a> '
+            '<span class="ct-muted">read the text and record its quotes by selecting them</span>',
+            url,
+        )
+
+    @admin.display(description="")
+    def workspace_column(self, obj: Document) -> str:
+        if not obj.body:
+            return ""
+        url = reverse("admin:documents_document_workspace", args=[obj.pk])
+        return format_html('<a href="{}">workspace</a>', url)
+
+    @admin.display(description="quotes")
+    def quote_table(self, obj: Document) -> str:
+        """Every quote recorded in the document, one line each, in the order of the text (one query)."""
+        rows = (
+            Attestation.objects.filter(document=obj)
+            .select_related("claim", "speaker")
+            .order_by("start", "id")
+        )
+        workspace = reverse("admin:documents_document_workspace", args=[obj.pk])
+        lines = format_html_join(
+            "",
+            '<tr><td class="ct-quote" dir="auto">{}</td><td dir="auto"><a href="{}">#{}</a> {}</td>'
+            "<td>{}</td><td>{}</td>"
+            '<td><a href="{}#a{}">in the workspace</a> · <a href="{}">edit</a></td></tr>',
+            (
+                (
+                    a.quote if len(a.quote) <= 110 else a.quote[:109] + "…",
+                    reverse("admin:claims_claim_change", args=[a.claim_id]),
+                    a.claim_id,
+                    a.claim.statement if len(a.claim.statement) <= 80 else a.claim.statement[:79] + "…",
+                    a.speaker.name if a.speaker_id else "the document",
+                    a.stance if a.modality == Attestation.Modality.ASSERTED else f"{a.stance}, {a.modality}",
+                    workspace,
+                    a.pk,
+                    reverse("admin:claims_attestation_change", args=[a.pk]),
+                )
+                for a in rows
+            ),
+        )
+        if not lines:
+            return format_html('None yet: <a href="{}">open the workspace</a> to record them.', workspace)
+        return format_html(
+            '<table class="ct-quote-table"><thead><tr><th>quote</th><th>claim</th><th>speaker</th>'
+            "<th>stance</th><th></th></tr></thead><tbody>{}</tbody></table>",
+            lines,
+        )
 
     def save_related(self, request, form, formsets, change) -> None:
         # inline edits are checked against the stored body, so the body is replaced after them

@@ -138,6 +138,11 @@ class Claim(VersionedModel, CreatedByModel):
         return self.statement if len(self.statement) <= 100 else self.statement[:99] + "…"
 
     @property
+    def picker_label(self) -> str:
+        """Its number before its statement: two claims can read alike (admin pickers)."""
+        return f"#{self.pk} {self}"
+
+    @property
     def point_in_time_display(self) -> str:
         return format_partial_date(self.point_in_time, self.point_in_time_precision)
 

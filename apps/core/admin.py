@@ -1,8 +1,12 @@
-"""The history events page (pghistory's), with its `obj` parameter checked before it is used."""
+"""The page of every recorded event (pghistory's), by URL only: each row's History page is where
+editors read its changes (apps.core.admin_helpers.RevertAdminMixin); `obj` is checked before use."""
 
 from __future__ import annotations
 
+import datetime
+
 import pghistory.admin
+import pghistory.admin.core
 from django.apps import apps
 from django.contrib import admin
 from django.core.exceptions import ValidationError
@@ -35,6 +39,40 @@ def obj_problem(raw: str) -> tuple[int, str] | None:
 
 
 class EventsAdmin(pghistory.admin.EventsAdmin):
+    # "pghistory.admin" is not an installed app (its templates add "Events" buttons to every page):
+    # the plain change list, and no filter drawn with a template of its own (the hidden `back`)
+    change_list_template = "admin/change_list.html"
+
+    def has_module_permission(self, request) -> bool:
+        # out of the index and the sidebar: no internal model name where editors look for records
+        return False
+
+    def get_list_filter(self, request):
+        return [f for f in super().get_list_filter(request) if f is not pghistory.admin.core.BackFilter]
+
+    def get_list_display(self, request):
+        return ["when", "row", "event", "changed", "user", "url"]
+
+    @admin.display(description="when", ordering="pgh_created_at")
+    def when(self, event) -> datetime.datetime:
+        return event.pgh_created_at
+
+    @admin.display(description="row")
+    def row(self, event) -> str:
+        try:
+            name = apps.get_model(event.pgh_obj_model)._meta.verbose_name
+        except (LookupError, ValueError):
+            name = event.pgh_obj_model
+        return f"{name} #{event.pgh_obj_id}"
+
+    @admin.display(description="event")
+    def event(self, event) -> str:
+        return event.pgh_label
+
+    @admin.display(description="what changed")
+    def changed(self, event) -> str:
+        return "; ".join(f"{name}: {old!r} → {new!r}" for name, (old, new) in (event.pgh_diff or {}).items())
+
     def changelist_view(self, request, extra_context=None):
         if "obj" in request.GET:
             problem = obj_problem(request.GET["obj"])

@@ -14,17 +14,20 @@ from __future__ import annotations
 
 import copy
 import datetime
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pghistory
 import pgtrigger
+from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models, transaction
 from django.db.models import Q
 from django.dispatch import Signal
+from django.utils import timezone
 
 SERVER_COLUMNS = ("search_vector", "version", "updated")
 # never set back by a revert: the server's columns, and when the row was first made
@@ -187,6 +190,8 @@ class HistoryEntry:
     changes: dict[str, list[Any]] = field(default_factory=dict)
     pgh_id: int = 0
     event_model: str = ""
+    # "app.ModelEvent:id" of the event a revert set the row back to; None for any other change
+    revert_of: str | None = None
 
     @property
     def via(self) -> str | None:
@@ -194,22 +199,51 @@ class HistoryEntry:
         return self.url or (f"manage.py {self.command}" if self.command else None)
 
 
-def object_history(*, obj: models.Model, parts: Sequence[type[models.Model]] = ()) -> list[HistoryEntry]:
+Part = type[models.Model] | tuple[type[models.Model], str]
+
+
+def object_parts(model: type[models.Model]) -> list[Part]:
+    """What a row's history takes in besides its own events: its tracked links (a claim's
+    subjects) and the tracked rows that cannot be without it, those with a required foreign key
+    to it (a claim's attestations and relations, a document's attestations, an entity's aliases
+    and ratings; not the attestations that merely name an entity as their speaker)."""
+    parts: list[Part] = [proxy for _, proxy in LINKS.get(model, [])]
+    for relation in model._meta.related_objects:
+        tracked = hasattr(relation.related_model, "pgh_event_model")
+        if tracked and relation.one_to_many and not relation.field.null:
+            parts.append((relation.related_model, relation.field.name))
+    return parts
+
+
+def object_history(*, obj: models.Model, parts: Sequence[Part] = ()) -> list[HistoryEntry]:
     """The events of `obj` and of the `parts` rows that point at it (a claim's attestations, an
-    entity's aliases), deleted ones included, oldest first. Two queries, whatever their number."""
+    entity's aliases), deleted ones included, oldest first. Two queries, whatever their number. A
+    part given as (model, foreign key name) counts only the rows pointing at `obj` through that
+    key: a document's attestations, not those that relay it as their origin."""
     from pghistory.models import MiddlewareEvents
 
     own = type(obj).pgh_event_model
-    part_events = [part.pgh_event_model for part in parts]
+    through: dict[type[models.Model], list[str]] = {}
+    for part in parts:
+        model, field_name = part if isinstance(part, tuple) else (part, None)
+        through.setdefault(model.pgh_event_model, []).extend([field_name] if field_name else [])
+    part_events = list(through)
     # `references` finds every event row with a foreign key to `obj`: the object's own events and
     # its parts', but also (through Entity.parent) its children's, which the filter leaves out
     wanted = Q(pgh_model=own._meta.label, pgh_obj_id=str(obj.pk))
-    for event_model in part_events:
+    for event_model, field_names in through.items():
         owner = link_owner(event_model)
         if owner is not None and owner[0] is type(obj):
             # a link of `obj`'s own, not one that points at it from another row (a citation of it)
             source = link_columns(*owner)[0]
             wanted |= Q(pgh_model=event_model._meta.label, **{f"pgh_data__{source}": obj.pk})
+        elif field_names:
+            tracked_model = event_model.pgh_tracked_model
+            columns = [tracked_model._meta.get_field(name).column for name in field_names]
+            pointing = Q()
+            for column in columns:
+                pointing |= Q(**{f"pgh_data__{column}": obj.pk})
+            wanted |= Q(pgh_model=event_model._meta.label) & pointing
         else:
             wanted |= Q(pgh_model=event_model._meta.label)
     events = list(
@@ -265,7 +299,162 @@ def _entry(event: dict, model: type[models.Model], usernames: dict[int, str]) ->
         changes=changes,
         pgh_id=event["pgh_id"],
         event_model=event["pgh_model"],
+        revert_of=context.get("revert_of"),
     )
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field an event set, in words: its name as the form shows it, its values shown."""
+
+    field: str
+    old: str | None
+    new: str | None
+
+
+@dataclass(frozen=True)
+class EntryInWords:
+    """A `HistoryEntry` as a person reads it: who made it, what it did, and each field it set."""
+
+    entry: HistoryEntry
+    who: str
+    # "Changed this claim", "Added attestation #12", "Added to subjects"
+    action: str
+    # the part's or the linked row's name ("طالبان"), shown in its own direction; None when gone
+    name: str | None
+    changes: list[FieldChange]
+    # the row that a revert to this event sets back (the object itself, or one of its parts)
+    row_model: type[models.Model] | None
+    row_id: int | None
+
+    @property
+    def key(self) -> str:
+        """The event, as the revert page's form names it."""
+        return f"{self.entry.event_model}:{self.entry.pgh_id}"
+
+
+VERBS = {"insert": ("Created", "Added"), "update": ("Changed", "Changed"), "delete": ("Deleted", "Removed")}
+
+
+def history_in_words(*, obj: models.Model, entries: Sequence[HistoryEntry]) -> list[EntryInWords]:
+    """`object_history(obj=obj, …)` in words: fields by the names their forms give them, choices by
+    their label, related rows and link targets by their name (`#id (deleted)` once gone). One
+    query per kind of row named, whatever the number of entries."""
+    resolved = []
+    wanted: dict[type[models.Model], set[int]] = {}
+    for entry in entries:
+        event_model = django_apps.get_model(entry.event_model)
+        owner = link_owner(event_model)
+        if owner is not None:
+            target = owner[0]._meta.get_field(owner[1]).related_model
+            wanted.setdefault(target, set()).add(entry.object_id)
+            resolved.append((entry, owner[0], owner[1]))
+            continue
+        model = event_model.pgh_tracked_model
+        if model is not type(obj):
+            wanted.setdefault(model, set()).add(entry.object_id)
+        for name, values in entry.changes.items():
+            field = _field(model, name)
+            if field is not None and field.many_to_one:
+                wanted.setdefault(field.related_model, set()).update(v for v in values if v is not None)
+        resolved.append((entry, model, None))
+    named = {model: model._base_manager.in_bulk(ids) for model, ids in wanted.items()}
+    return [_in_words(entry, model, link, obj, named) for entry, model, link in resolved]
+
+
+def _in_words(entry: HistoryEntry, model, link: str | None, obj, named) -> EntryInWords:
+    own, part = VERBS[entry.event]
+    if link is not None:
+        field = model._meta.get_field(link)
+        target = named[field.related_model].get(entry.object_id)
+        verb = "Added to" if entry.event == "insert" else "Removed from"
+        action, name, changes = f"{verb} {field.verbose_name}", _name(target, entry.object_id), []
+        row = (model, obj.pk) if model is type(obj) else (None, None)
+    else:
+        if model is type(obj):
+            action, name = f"{own} this {model._meta.verbose_name}", None
+        else:
+            row_now = named[model].get(entry.object_id)
+            action = f"{part} {model._meta.verbose_name} #{entry.object_id}"
+            name = str(row_now) if row_now is not None else None
+        changes = []
+        # in the order of the form, not of the snapshot's JSON keys
+        order = {f.name: i for i, f in enumerate(model._meta.fields)}
+        in_order = sorted(entry.changes.items(), key=lambda change: order.get(change[0], len(order)))
+        for field_name, (old, new) in in_order:
+            field = _field(model, field_name)
+            # a row created or removed lists what it held; an update, every field it changed
+            if entry.event != "update" and not _worth_listing(field, old if new is None else new, obj):
+                continue
+            label = str(field.verbose_name) if field is not None else field_name.replace("_", " ")
+            shown = FieldChange(field=label, old=_shown(field, old, named), new=_shown(field, new, named))
+            changes.append(shown)
+        row = (model, entry.object_id)
+    if entry.revert_of:
+        action += " (a revert to an earlier version)"
+    return EntryInWords(
+        entry=entry,
+        who=_who(entry),
+        action=action,
+        name=name,
+        changes=changes,
+        row_model=row[0],
+        row_id=row[1],
+    )
+
+
+def _field(model: type[models.Model], name: str) -> models.Field | None:
+    try:
+        return model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+
+
+def _worth_listing(field: models.Field | None, value: Any, obj: models.Model) -> bool:
+    """Whether a created or removed row's value says something: not empty, not a server column
+    (`created`), not the foreign key back to the object whose history it is."""
+    if value is None or value == "" or (field is not None and not field.editable):
+        return False
+    back_to_obj = field is not None and field.many_to_one and field.related_model is type(obj)
+    return not (back_to_obj and value == obj.pk)
+
+
+def _name(row: models.Model | None, pk: Any) -> str:
+    return str(row) if row is not None else f"#{pk} (deleted)"
+
+
+def _shown(field: models.Field | None, value: Any, named) -> str | None:
+    """A snapshot's value as the form shows it: a choice's label, a related row's name, a time in
+    the site's zone; None for no value."""
+    if value is None or value == "":
+        return None
+    if field is None:
+        return str(value)
+    if field.many_to_one:
+        return _name(named.get(field.related_model, {}).get(value), value)
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(field, models.DateTimeField):
+        try:
+            return f"{timezone.localtime(field.to_python(value)):%Y-%m-%d %H:%M}"
+        except (ValidationError, ValueError):
+            return str(value)
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _who(entry: HistoryEntry) -> str:
+    if entry.username:
+        return entry.username
+    if entry.user_id is not None:
+        return f"user #{entry.user_id} (account deleted)"
+    if entry.command:
+        return "a management command"
+    # raw SQL, a migration, a shell without `pghistory.context()`
+    return "the system"
 
 
 @dataclass(frozen=True)

@@ -4,15 +4,28 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from functools import lru_cache
+from functools import lru_cache, reduce
 
-from django.contrib.postgres.search import SearchQueryField
+from django.contrib.postgres.search import SearchQueryField, SearchVectorField
 from django.db import DatabaseError, connection, connections, router, transaction
-from django.db.models import BooleanField, F, FloatField, Func, QuerySet, Value
+from django.db.models import (
+    Aggregate,
+    BooleanField,
+    F,
+    FloatField,
+    Func,
+    Model,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.constants import LOOKUP_SEP
 
-from apps.core.arabic import clitic_variants, search_normalize
+from apps.core.arabic import query_forms, search_normalize
 
 TSQUERY = SearchQueryField()
 WORD_PATTERN = r"[\w\u064B-\u065F\u0670\u0640]+"  # letters, digits and the marks inside words
@@ -22,7 +35,7 @@ QUERY_ITEM = re.compile(rf'"([^"]*)"|((?<!\S)-)?({WORD_PATTERN})')
 
 
 def _term(word: str) -> Func:
-    """`ct_term_query(word)`: the word in every form and reading (apps/core/migrations/0002_search)."""
+    """`ct_term_query(word)`: the word in every form and reading (apps/core/migrations/0004_tanween)."""
     return Func(Value(word), function="ct_term_query", output_field=TSQUERY)
 
 
@@ -97,6 +110,65 @@ def search_queryset(queryset: QuerySet, text: str) -> QuerySet:
     )
 
 
+class _VectorAgg(Aggregate):
+    """`ct_tsvector_agg`: the vectors of several rows as one (apps/core/migrations/0002_search)."""
+
+    function = "ct_tsvector_agg"
+    output_field = SearchVectorField()
+
+
+def _vector(expression) -> Func:
+    # a row without related rows (or a vector) adds no word, and does not make the whole NULL
+    return Func(
+        expression, template="coalesce(%(expressions)s, ''::tsvector)", output_field=SearchVectorField()
+    )
+
+
+def related_model(model: type[Model], path: str) -> type[Model]:
+    """The model at the end of a relation path (`attestations__speaker` of a claim: the entity)."""
+    for name in path.split(LOOKUP_SEP):
+        model = model._meta.get_field(name).related_model
+    return model
+
+
+def search_with_related(queryset: QuerySet, text: str, *, related: Sequence[str] = ()) -> QuerySet:
+    """Rows that match `text` in their own words and those of the rows at the end of each `related`
+    path (each a model with a `search_vector`: a claim's subjects, its quotes' speakers), together:
+    each word may be in the row or in any of them, and the query's phrases, exclusions and `or`
+    hold over all of them. Not ranked."""
+    query = search_tsquery(text)
+    if query is None:
+        return queryset.none()
+    own = Matches(F("search_vector"), query)
+    if not related:
+        return queryset.filter(own)
+    rows = queryset.model._base_manager
+    items = parse_query(text)
+    # The related rows' words are joined to a row's own one row at a time, so only for the rows whose
+    # related rows hold a word of the query: for any other, the join changes nothing.
+    holding_a_word = Q(pk__in=[])
+    wanted = [_term(word) for how, words in items if how != "not" for word in words]
+    if wanted:
+        any_word = reduce(lambda left, right: _joined(left, right, "||"), wanted)
+        for path in related:
+            target = related_model(queryset.model, path)
+            holding = target._base_manager.filter(Matches(F("search_vector"), any_word)).values("pk")
+            holding_a_word |= Q(pk__in=rows.filter(**{f"{path}__in": holding}).values("pk"))
+    vectors = [_vector(F("search_vector"))]
+    for path in related:
+        theirs = rows.filter(pk=OuterRef("pk")).values("pk").annotate(v=_VectorAgg(f"{path}__search_vector"))
+        vectors.append(_vector(Subquery(theirs.values("v"))))
+    joined = Func(*vectors, template="(%(expressions)s)", arg_joiner=" || ", output_field=SearchVectorField())
+    with_related = Matches(joined, query)
+    # the rows that match alone are found through the index, in a query of their own
+    matching_alone = Q(pk__in=queryset.filter(own).values("pk"))
+    if any(how == "not" for how, _ in items):
+        # a word excluded may be in a related row: a row that matches alone is read with them too
+        return queryset.filter(matching_alone | holding_a_word).filter(with_related)
+    # without an exclusion, a row that matches alone matches with its related rows
+    return queryset.filter(matching_alone | (holding_a_word & Q(with_related)))
+
+
 @contextmanager
 def _planner(using: str, **settings: str) -> Iterator[None]:
     """PostgreSQL planner settings for the queries run inside, then back to the defaults. Set in
@@ -166,7 +238,7 @@ def _terms(query: str) -> list[str]:
     for how, words in parse_query(query):
         if how != "not":
             for word in words:
-                terms += clitic_variants(search_normalize(word).lower())
+                terms += [form.lower() for form, _ in query_forms(word)]
     return terms
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.template.loader import render_to_string
@@ -14,13 +15,15 @@ from django.utils.html import format_html, format_html_join
 
 from apps.claims.admin import ClaimAdmin, DocumentWithAttestationsAdmin
 from apps.claims.models import Claim
-from apps.core.admin_helpers import BidiTextarea
+from apps.core.admin_helpers import BidiTextarea, RevertAdminMixin
+from apps.core.admin_paginator import EstimatedCountPaginator
 from apps.credibility.curation import Warning, curation_warnings, document_warnings
 from apps.credibility.models import SourceRating
 from apps.credibility.selectors import (
     claim_ids_with_conflicts,
     claims_for_comparison,
-    entities_with_reliability,
+    entities_ranked_by_reliability,
+    track_records,
 )
 from apps.credibility.services import claims_resting_on, credibility_recompute
 from apps.documents.models import Document
@@ -44,11 +47,13 @@ class _RatingMixin:
 
 
 @admin.register(SourceRating)
-class SourceRatingAdmin(_RatingMixin, admin.ModelAdmin):
+class SourceRatingAdmin(RevertAdminMixin, _RatingMixin, admin.ModelAdmin):
     list_display = ["entity", "grade", "rationale", "rated_by", "rated_at"]
     list_filter = ["grade"]
     # every row names its entity and the editor who rated it
     list_select_related = ["entity", "rated_by"]
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
     search_fields = ["entity__name", "entity__aliases__name", "rationale"]
     autocomplete_fields = ["entity"]
     readonly_fields = ["rated_by", "rated_at"]
@@ -74,6 +79,18 @@ class SourceRatingInline(_RatingMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("rated_by")
 
 
+class _TrackRecordChangeList(ChangeList):
+    """A page of entities, each given its track record (`track`), read for the whole page in one query."""
+
+    def get_results(self, request) -> None:
+        super().get_results(request)
+        entities = list(self.result_list)
+        records = track_records(entity_ids=[entity.pk for entity in entities])
+        for entity in entities:
+            entity.track = records[entity.pk]
+        self.result_list = entities
+
+
 admin.site.unregister(Entity)
 
 
@@ -84,8 +101,12 @@ class EntityWithRatingsAdmin(EntityAdmin):
     readonly_fields = [*EntityAdmin.readonly_fields, "track_record_explained"]
 
     def get_queryset(self, request):
-        # the current grade and the track record come in the row's own query
-        return entities_with_reliability(super().get_queryset(request))
+        # the current grade comes in the row's own query, and the track record's score when the list
+        # is sorted on it; a page's track records come in one query after it (_TrackRecordChangeList)
+        return entities_ranked_by_reliability(super().get_queryset(request))
+
+    def get_changelist(self, request, **kwargs):
+        return _TrackRecordChangeList
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -99,16 +120,18 @@ class EntityWithRatingsAdmin(EntityAdmin):
 
     @admin.display(description="track record", ordering="track_score")
     def track_record(self, obj: Entity) -> str:
-        if not obj.track_sample:
-            return f"no verdict yet ({obj.track_affirmed} affirmed)"
-        return f"{obj.track_score:.2f} (n={obj.track_sample})"
+        track = obj.track
+        if not track.sample:
+            return f"no verdict yet ({track.affirmed} affirmed)"
+        return f"{track.score:.2f} (n={track.sample})"
 
     @admin.display(description="track record")
     def track_record_explained(self, obj: Entity) -> str:
+        track = track_records(entity_ids=[obj.pk])[obj.pk]
         return (
-            f"Affirmed {obj.track_affirmed} claim(s) as speaker or root; editors have since corroborated "
-            f"{obj.track_corroborated} and refuted {obj.track_refuted}. Smoothed score "
-            f"{obj.track_score:.2f} on {obj.track_sample} verdict(s) (0.5 with none; 1 is always right). "
+            f"Affirmed {track.affirmed} claim(s) as speaker or root; editors have since corroborated "
+            f"{track.corroborated} and refuted {track.refuted}. Smoothed score "
+            f"{track.score:.2f} on {track.sample} verdict(s) (0.5 with none; 1 is always right). "
             f"Current grade: {obj.rated_grade or 'not rated'}."
         )
 

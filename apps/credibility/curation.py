@@ -11,7 +11,8 @@ from django.db.models import Q
 from apps.claims.models import Attestation, Claim, ClaimRelation
 from apps.core.arabic import search_normalize
 from apps.core.models import periods_overlap
-from apps.entities.models import Alias, Entity
+from apps.entities.models import Entity
+from apps.entities.names import entity_names, name_pattern, normalized
 
 # words that hedge a report, as they are written in the seed's Arabic and in English; compared after
 # search normalisation (hamza, taa marbuta, diacritics), so spelling variants match too
@@ -144,30 +145,15 @@ class _Subjects:
                         seen.add(child)
                         todo.append(child)
             self.parts[subject] = seen
-        everyone = set().union(*self.parts.values()) if self.parts else set()
-        names: dict[int, set[str]] = defaultdict(set)
-        for pk, name in Entity.objects.filter(pk__in=everyone).values_list("pk", "name"):
-            names[pk].add(name)
-        for pk, name in Alias.objects.filter(entity__in=everyone).values_list("entity_id", "name"):
-            names[pk].add(name)
+        names = entity_names(set().union(*self.parts.values()) if self.parts else set())
         self.patterns = {
-            subject: _name_pattern({name for part in parts for name in names[part]})
+            subject: name_pattern({name for part in parts for name in names[part]})
             for subject, parts in self.parts.items()
         }
 
     def named_in(self, claim_id: int, text: str) -> list[int]:
-        normal = search_normalize(text).casefold()
+        normal = normalized(text)
         return [s for s in sorted(self.of[claim_id]) if self.patterns[s] and self.patterns[s].search(normal)]
-
-
-def _name_pattern(names: set[str]) -> re.Pattern | None:
-    """Any of these names as whole words, after search normalisation, with a clitic letter or not."""
-    forms = sorted(
-        {search_normalize(name).casefold() for name in names if name.strip()}, key=len, reverse=True
-    )
-    if not forms:
-        return None
-    return re.compile(r"(?<!\w)[وفبكل]?(?:" + "|".join(map(re.escape, forms)) + r")(?!\w)")
 
 
 def _words(text: str) -> set[str]:

@@ -129,6 +129,12 @@ class Document(VersionedModel, CreatedByModel):
         return self.title
 
     @property
+    def picker_label(self) -> str:
+        """The title, and what tells two like it apart: its date and outlet (admin pickers)."""
+        outlet = self.outlet.name if self.outlet_id else "outlet unknown"
+        return f"{self.title} — {self.published_display or 'undated'}, {outlet} (#{self.pk})"
+
+    @property
     def source_label(self) -> str:
         """How a loop of sources names it."""
         return f"«{self.title}»"

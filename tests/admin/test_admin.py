@@ -48,10 +48,12 @@ def test_a_document_page_shows_the_body_right_to_left_with_its_attestations(seed
 
     html = editor_client.get(f"/admin/documents/document/{document.pk}/change/").content.decode()
 
-    assert '<div dir="auto" class="ct-body">' in html
-    # the quote in the inline's own field, not only in the body shown above it
-    assert 'name="attestations-0-quote"' in html
-    assert document.attestations.first().quote in html
+    assert html.count('<div dir="auto" class="ct-body">') == 1  # the body once
+    # the quotes as one line each, not one form each, with the way to the workspace
+    assert 'class="ct-quote-table"' in html and 'name="attestations-0-quote"' not in html
+    first = document.attestations.order_by("start").first().quote
+    assert f'<td class="ct-quote" dir="auto">{first[:60]}' in html
+    assert f"/admin/documents/document/{document.pk}/workspace/" in html
 
 
 @pytest.mark.parametrize("query", ["القاعدة", "طالبان", "Pompeo", "Kunar"])

@@ -35,9 +35,14 @@ def test_a_near_miss_shows_the_bodys_passage_and_the_passage_saves(
     assert refused.status_code == 200
     error = refused.context["adminform"].form.errors["quote"][0]
     assert f"«{PASSAGE}» at characters {start}–{start + len(PASSAGE)} (differs in: letter forms)" in error
-    # under the quote, the passage alone in a box to copy it from
+    # under the quote, the passage alone, with a button that puts it (and its offsets) in the form
     html = refused.content.decode()
-    assert f'<textarea readonly dir="auto" rows="2" class="ct-arabic">\n{PASSAGE}</textarea>' in html
+    assert f'<div class="ct-passage" dir="auto">{PASSAGE}</div>' in html
+    assert (
+        f'class="button ct-use-passage" data-quote="{PASSAGE}" data-start="{start}" '
+        f'data-end="{start + len(PASSAGE)}" data-target=""' in html
+    )
+    assert "claims/quote_help.js" in html
     assert saved.status_code == 302, saved.context["adminform"].form.errors
     attestation = Attestation.objects.get()
     assert (attestation.quote, attestation.start, attestation.end) == (PASSAGE, start, start + len(PASSAGE))
@@ -47,7 +52,7 @@ def test_a_quote_nothing_like_the_body_offers_no_passage(db, editor_client, make
     response = _add(editor_client, make_claim(), make_document(), quote="The quick brown fox jumps.")
 
     assert "No passage of the body is close to it" in response.context["adminform"].form.errors["quote"][0]
-    assert "<textarea readonly" not in response.content.decode()
+    assert "ct-use-passage" not in response.content.decode()
     assert not Attestation.objects.exists()
 
 
@@ -62,6 +67,12 @@ def test_an_ambiguous_quote_offers_each_occurrence_to_pick(db, editor_client, ma
     assert '<select name="start"' in html
     assert f'<option value="{first}">{first}: …' in html
     assert f'<option value="{second}">{second}: …' in html
+    # a short error, and each occurrence on its own line with a button that picks it
+    assert asked.context["adminform"].form.errors["start"] == [
+        "The quote occurs 2 times in the document: choose the one meant below."
+    ]
+    for at in (first, second):
+        assert f'class="button ct-use-occurrence" data-start="{at}" data-end="{at + len("القاعدة")}"' in html
     assert saved.status_code == 302, saved.context["adminform"].form.errors
     attestation = Attestation.objects.get()
     assert (attestation.start, attestation.end) == (second, second + len("القاعدة"))
@@ -104,5 +115,5 @@ def test_the_claim_page_inline_shows_the_passage_too(db, editor_client, make_cla
 
     assert response.status_code == 200
     assert "(differs in: whitespace)" in str(response.context["inline_admin_formsets"][0].formset.errors)
-    assert f'class="ct-arabic">\n{PASSAGE}</textarea>' in response.content.decode()
+    assert 'data-target="attestations-0-"' in response.content.decode()
     assert not Attestation.objects.exists()

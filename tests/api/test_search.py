@@ -47,6 +47,32 @@ def test_a_document_search_finds_every_spelling(seed, api_client, query, expecte
     assert titles(response) & set(SEED_TITLES.values()) == seed_docs(*expected)
 
 
+@pytest.mark.parametrize(
+    ("query", "text"),
+    [
+        ("سلاح", "ضبطت الشرطة سلاحاً في المنزل"),  # the tanween alif, with its mark
+        ("سلاح", "ضبطت الشرطة سلاحا في المنزل"),  # and without
+        ("كتاب", "قرأ كتابا عن الحرب"),
+        ("كتابا", "صدر الكتاب في كابول"),  # a query typed with it finds the bare word
+        ("ملاذ امن", "وجدوا فيها ملاذا آمنا"),
+    ],
+)
+def test_a_search_finds_a_noun_with_and_without_its_tanween_alif(
+    api_client, make_document, make_claim, make_attestation, query, text
+):
+    # a Persian document is read as simple words: no stemmer takes the alif off for the search
+    document = make_document(body=f"{text}.", title="گزارش", language="fa")
+    claim = make_claim("A claim quoted from it.")
+    make_attestation(text, claim=claim, document=document)
+
+    documents = api_client.get("/api/v1/documents/", {"search": query}).json()["results"]
+    claims = api_client.get("/api/v1/claims/", {"search": query}).json()["results"]
+
+    assert [row["id"] for row in documents] == [document.pk]
+    assert [row["id"] for row in claims] == [claim.pk]
+    assert "<mark>" in claims[0]["highlight"]  # the quote that matched, as published
+
+
 def test_a_phrase_in_quotes_matches_only_as_a_phrase(seed, api_client):
     words = api_client.get("/api/v1/claims/", {"search": "طالبان القاعدة وثيقة"})
     phrase = api_client.get("/api/v1/claims/", {"search": '"العلاقة بين طالبان والقاعدة وثيقة"'})

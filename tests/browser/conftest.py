@@ -13,13 +13,11 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import sync_playwright
 
 from apps.accounts.roles import EDITOR, roles_ensure
 from apps.credibility.services import credibility_recompute
 from tests.conftest import ROOT, SEED_FIXTURE
-
-# Playwright's sync API runs an event loop in this thread; the test's own database work is synchronous
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 DEBIAN_CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = ROOT / "var" / "screenshots"
@@ -37,27 +35,37 @@ def _executable() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
+@pytest.fixture(scope="module")
+def browser(browser_type_launch_args):
+    """Chromium for one module's tests. Playwright's sync API runs an event loop in this thread for
+    as long as it is started, which Django reads as async code: the loop is stopped after the module
+    (so later tests in the same worker run as usual) and, while it runs, Django is told the test's
+    own database work is synchronous (DJANGO_ALLOW_ASYNC_UNSAFE, never set outside these tests)."""
     executable = _executable()
-    return {**browser_type_launch_args, **({"executable_path": executable} if executable else {})}
-
-
-@pytest.fixture(scope="session")
-def browser(browser_type, browser_type_launch_args):
+    options = {**browser_type_launch_args, **({"executable_path": executable} if executable else {})}
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    playwright = sync_playwright().start()
     try:
-        launched = browser_type.launch(**browser_type_launch_args)
-    except Exception as error:  # the launch error says what is missing
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{NO_BROWSER}: {error}")
-        pytest.skip(f"{NO_BROWSER} ({str(error).splitlines()[0]})")
-    yield launched
-    launched.close()
+        try:
+            launched = playwright.chromium.launch(**options)
+        except Exception as error:  # the launch error says what is missing
+            if os.environ.get("CI") == "true":
+                pytest.fail(f"{NO_BROWSER}: {error}")
+            pytest.skip(f"{NO_BROWSER} ({str(error).splitlines()[0]})")
+        yield launched
+        launched.close()
+    finally:
+        playwright.stop()
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args):
-    return {**browser_context_args, "viewport": VIEWPORT, "locale": "en-GB"}
+@pytest.fixture
+def page(browser):
+    """A fresh browser tab (its own cookies) at 1440×900."""
+    context = browser.new_context(viewport=VIEWPORT, locale="en-GB")
+    tab = context.new_page()
+    yield tab
+    context.close()
 
 
 @pytest.fixture

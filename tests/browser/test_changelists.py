@@ -35,3 +35,22 @@ def test_the_attestation_list_shows_quote_claim_speaker_and_stance_on_screen(edi
     # speaker and stance on screen, not scrolled off under the filters
     filters = editor_page.locator("#changelist-filter").bounding_box()["x"]
     assert _right(editor_page, "#result_list td.field-stance_shown") <= filters
+
+
+def test_the_history_page_tells_a_change_in_words(editor_page):
+    from apps.claims.models import Claim
+
+    claim = Claim.objects.order_by("pk").first()
+    page = editor_page
+    page.goto(f"{page.base}/admin/claims/claim/{claim.pk}/change/")
+    page.fill("#id_status_note", "Checked against the UN's own report.")
+    page.click("input[name=_continue]")
+    page.wait_for_selector("ul.messagelist")
+
+    page.click("a.historylink")
+    page.wait_for_selector("#content table, #content-main table")
+
+    screenshot(page, "history")
+    text = page.inner_text("#content")
+    assert "browser-editor" in text and "Checked against the UN's own report." in text
+    assert "pgh" not in text.lower()

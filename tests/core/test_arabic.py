@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from apps.core.arabic import clitic_variants, search_normalize
-from apps.core.search import highlight
+from apps.core.arabic import clitic_variants, query_forms, search_normalize
+from apps.core.search import WORD, highlight
 from tests.conftest import ROOT
+from tests.search.test_query_set import QUERIES
 
 SEEDS = sorted((ROOT / "fixtures" / "seeds").glob("*.txt"))
 
@@ -51,6 +52,85 @@ def test_a_query_word_is_also_asked_for_with_and_without_a_clitic_letter():
     assert clitic_variants("مجلس") == ["مجلس", "ومجلس", "فمجلس", "بمجلس", "كمجلس", "لمجلس"]
     assert "مجلس" in clitic_variants("لمجلس")
     assert clitic_variants("Taliban") == ["Taliban"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "asked_for", "not_asked_for"),
+    [
+        ("سلاح", [("سلاحا", True), ("وسلاحا", True)], []),
+        ("سلاحاً", [("سلاحا", True), ("سلاح", False), ("بسلاح", False)], []),  # the mark after the alif
+        ("سلاحًا", [("سلاح", False)], []),  # the mark before it
+        ("كتابا", [("كتاب", False)], []),  # no mark at all
+        ("امن", [("امنا", True)], []),  # a short word, which the Arabic stemmer leaves its alif
+        ("أمريكا", [("امريك", False)], []),  # as it stands: the stemmer reads «امريك» as «امر»
+        ("القاعدة", [], ["قاعدها"]),  # taa marbuta takes the mark without an alif
+        ("سماء", [], ["سماءا"]),  # so does a hamza after an alif
+        ("خطأ", [], ["خط"]),  # a hamza on the alif is no tanween
+        ("جدا", [], ["جد"]),  # two letters before the alif: «هذا», «كما», «لذا» stay whole
+        ("خط", [], ["خطا"]),
+    ],
+)
+def test_a_query_word_is_also_asked_for_with_and_without_the_tanween_alif(typed, asked_for, not_asked_for):
+    forms = query_forms(typed)
+
+    assert set(asked_for) <= set(forms)
+    assert {form for form, _ in forms} & set(not_asked_for) == set()
+
+
+def test_python_and_postgresql_ask_for_the_same_forms_of_every_seed_word_and_query_word(db):
+    words = {word for path in SEEDS for word in WORD.findall(path.read_text(encoding="utf-8"))}
+    words |= {word for query in QUERIES for word in WORD.findall(query["query"])}
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT w, f.form, f.stemmed FROM unnest(%s::text[]) AS w, ct_term_forms(w) AS f", [sorted(words)]
+        )
+        in_sql: dict[str, set] = {}
+        for word, form, stemmed in cursor.fetchall():
+            in_sql.setdefault(word, set()).add((form, stemmed))
+
+    assert len(words) > 1500
+    assert {word: forms for word, forms in in_sql.items() if forms != set(query_forms(word))} == {}
+
+
+@pytest.mark.parametrize("language", ["ar", "fa"])  # read stemmed as Arabic, and as simple words
+@pytest.mark.parametrize(
+    ("query", "body"),
+    [
+        ("سلاح", "ضبطت الشرطة سلاحاً في المنزل"),
+        ("سلاح", "ضبطت الشرطة سلاحًا في المنزل"),
+        ("سلاح", "ضبطت الشرطة سلاحا في المنزل"),
+        ("كتاب", "قرأ كتابا عن الحرب"),
+        ("سلاحاً", "لم يحمل أي سلاح"),
+        ("كتابا", "صدر الكتاب في كابول"),
+        ("ملاذ امن", "وجدوا فيها ملاذا آمنا"),
+        ("ملاذا امنا", "وجدوا فيها ملاذ آمن"),
+    ],
+)
+def test_a_noun_is_found_with_and_without_its_tanween_alif(make_document, language, query, body):
+    from apps.core.search import search_queryset
+    from apps.documents.models import Document
+
+    document = make_document(body=body, language=language)
+
+    assert search_queryset(Document.objects.all(), query).filter(pk=document.pk).exists()
+
+
+@pytest.mark.parametrize(
+    ("query", "body"),
+    [
+        ("أمريكا", "لكن هذا الأمر لم يحسم"),  # «أمريكا» without its alif is no «أمر»
+        ("خط", "كان ذلك خطأ كبيرا"),  # «خطأ» is no «خط» with a tanween alif
+        ("جد", "الوضع خطير جدا"),
+    ],
+)
+def test_a_final_alif_that_is_no_tanween_does_not_make_another_word(make_document, query, body):
+    from apps.core.search import search_queryset
+    from apps.documents.models import Document
+
+    document = make_document(body=body)
+
+    assert not search_queryset(Document.objects.all(), query).filter(pk=document.pk).exists()
 
 
 @pytest.mark.parametrize(

@@ -203,19 +203,19 @@ def test_a_claims_history_lists_its_attestations_and_the_fields_each_change_chan
     assert history[2].url == f"/admin/claims/attestation/{attestation.pk}/delete/"
 
 
-def test_a_change_page_links_to_its_events_which_name_the_editor(rows, editor_client, editor):
+def test_a_change_page_links_to_its_history_which_names_the_editor(rows, editor_client, editor):
     claim = rows[Claim]
     editor_client.post(
         f"/admin/claims/claim/{claim.pk}/change/",
         {**form_data(editor_client.get(f"/admin/claims/claim/{claim.pk}/change/")), "status_note": "checked"},
     )
 
-    events_url = f"/admin/pghistory/middlewareevents/?method=tracks&obj=claims.Claim:{claim.pk}"
+    history_url = f"/admin/claims/claim/{claim.pk}/history/"
 
     page = editor_client.get(f"/admin/claims/claim/{claim.pk}/change/")
-    history = editor_client.get(events_url)
+    history = editor_client.get(history_url)
 
-    assert events_url + "&back=" in page.content.decode()
+    assert f'href="{history_url}"' in page.content.decode()
     assert history.status_code == 200
     assert editor.username in history.content.decode() and "checked" in history.content.decode()
 

@@ -26,9 +26,9 @@ CURATION = yaml.safe_load((ROOT / "fixtures" / "curation.yaml").read_text(encodi
 TITLES = {document["key"]: document["title"] for document in CURATION["documents"]}
 KEYS = {title: key for key, title in TITLES.items()}
 
-# The macro recall measured over the set (0.773, docs/search.md §8), rounded down to the
+# The macro recall measured over the set (0.807, docs/search.md §8), rounded down to the
 # nearest 0.05: a change that makes the set find less than it did fails here.
-RECALL_FLOOR = 0.75
+RECALL_FLOOR = 0.80
 
 ENDPOINTS = {"documents": ("/api/v1/documents/", "title"), "claims": ("/api/v1/claims/", "statement")}
 
