@@ -59,6 +59,11 @@ class SourceRatingAdmin(RevertAdminMixin, _RatingMixin, admin.ModelAdmin):
     readonly_fields = ["rated_by", "rated_at"]
     fields = ["entity", "grade", "rationale", "rated_by", "rated_at"]
 
+    def changelist_view(self, request, extra_context=None):
+        # ratings are added, never changed: the list is not a "select … to change"
+        title = "Source ratings: each judgement as it was given (a new one is added, none is changed)"
+        return super().changelist_view(request, {"title": title, **(extra_context or {})})
+
     def save_model(self, request, obj, form, change) -> None:
         if not change:
             obj.rated_by = request.user

@@ -65,7 +65,12 @@ def test_the_claim_page_shows_the_grade_its_reasons_and_a_link_to_compare(pompeo
     reasons = pompeo.credibility_explanation["reasons"]
     assert reasons
     for reason in reasons:
-        assert f'<li dir="auto">{escape(reason)}</li>' in html
+        # every claim a reason names is a link to it
+        linked = re.sub(
+            r"#(\d+)", lambda m: f'<a href="/admin/claims/claim/{m[1]}/change/">#{m[1]}</a>', escape(reason)
+        )
+        assert f'<li dir="auto">{linked}</li>' in html
+    assert any("contradicted by #" in reason for reason in reasons)
     assert escape(compare_url(f"conflicts_of={pompeo.pk}")) in html
 
 
@@ -344,3 +349,10 @@ def test_the_document_page_shows_what_the_curation_check_queries_about_its_quote
 
     assert "Curation check" in queried and "recorded as asserted: mark it hedged" in queried
     assert "Nothing to query." in nothing
+
+
+def test_the_ratings_list_is_titled_for_what_it_is(editor_client):
+    html = editor_client.get("/admin/credibility/sourcerating/").content.decode()
+
+    assert "Select source rating to change" not in html
+    assert "a new one is added, none is changed" in html
