@@ -16,6 +16,7 @@ error), and --skip search leaves out the searches.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import statistics
 import sys
@@ -104,6 +105,7 @@ def main() -> int:
     from django.test.utils import CaptureQueriesContext, setup_test_environment
 
     setup_test_environment()  # the test client's response.context, and ALLOWED_HOSTS for it
+    logging.getLogger("django.request").setLevel(logging.CRITICAL)  # a timed-out page is one line
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     user = get_user_model().objects.filter(is_superuser=True, is_active=True).order_by("pk").first()
     if user is None:

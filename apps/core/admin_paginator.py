@@ -10,8 +10,8 @@ from django.db.models import Func, IntegerField, Model, OuterRef, QuerySet, Subq
 from django.db.models.expressions import Star
 from django.utils.functional import cached_property
 
-# Above this many rows a list is not counted: COUNT(*) reads every row (at 300,000 claims, on every
-# page of the changelist), and nobody pages that far. Below it, a count is cheap and shown exact.
+# A list is counted up to this many rows and no further: COUNT(*) reads every row (at 300,000 claims,
+# on every page of the changelist), and nobody pages that far. Up to it, a count is cheap and exact.
 ESTIMATE_ABOVE = 10_000
 
 
@@ -27,8 +27,8 @@ def queryset_estimate(queryset: QuerySet) -> int:
 
 
 class EstimatedCountPaginator(Paginator):
-    """Counts a list the planner expects to be longer than `estimate_above` by that estimate, with
-    no COUNT(*); a shorter one exactly. Pair it with `show_full_result_count = False` on the admin,
+    """Counts a list exactly up to `estimate_above` rows, and a longer one by the planner's estimate,
+    never by a COUNT(*) of all of it. Pair it with `show_full_result_count = False` on the admin,
     which would otherwise count the whole table once more on every page."""
 
     estimate_above = ESTIMATE_ABOVE
