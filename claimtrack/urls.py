@@ -1,11 +1,14 @@
 """URL wiring."""
 
+from functools import partial
+
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from apps.core.health import ReadyView, healthz
+from apps.credibility.desk import landing_view
 
 admin.site.site_header = "ClaimTrack"
 admin.site.site_title = "ClaimTrack"
@@ -22,6 +25,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", ReadyView.as_view(), name="readyz"),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    # a fact-checker's front page is the desk; everyone else's the admin's index
+    path("admin/", admin.site.admin_view(partial(landing_view, admin.site)), name="admin-landing"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("apps.api.v1.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -14,7 +14,7 @@ from django.utils.html import format_html, format_html_join
 
 from apps.claims.anchoring import MAX_LISTED, NearMiss, context, nearest_passages, occurrences, quote_reanchor
 from apps.claims.models import Attestation, Claim, ClaimRelation
-from apps.claims.selectors import claim_conflicts
+from apps.claims.selectors import claim_conflicts, claim_judges
 from apps.claims.services import (
     claim_restore,
     claims_set_publication,
@@ -42,7 +42,7 @@ CONTRADICTS = ClaimRelation.Kind.CONTRADICTS
 class _BidiTextMixin:
     """Quotes, statements and notes are typed in their own direction."""
 
-    bidi_rows = {"quote": 3, "statement": 3, "note": 2, "status_note": 2}
+    bidi_rows = {"quote": 3, "statement": 3, "note": 3, "status_note": 4}
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name in self.bidi_rows:
@@ -299,6 +299,7 @@ class ClaimAdmin(
         "language",
         ("created", admin.DateFieldListFilter),
         ("subjects", admin.RelatedOnlyFieldListFilter),
+        ("assignee", admin.RelatedOnlyFieldListFilter),
     ]
     search_fields = [
         "statement",
@@ -326,7 +327,7 @@ class ClaimAdmin(
                 ]
             },
         ),
-        ("Review", {"fields": [("status", "publication"), "status_note", "conflicts"]}),
+        ("Review", {"fields": [("status", "publication"), "status_note", "assignee", "conflicts"]}),
         ("Record", {"fields": ["created", "updated", "created_by"], "classes": ["collapse"]}),
     ]
 
@@ -337,6 +338,12 @@ class ClaimAdmin(
             editable = [f for f in (*Claim._meta.concrete_fields, *Claim._meta.many_to_many) if f.editable]
             fields += [f.name for f in editable if f.name not in (*Claim.JUDGEMENT_FIELDS, *fields)]
         return fields
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "assignee":
+            # a claim is judged by an editor or a fact-checker, not by any account
+            kwargs["queryset"] = claim_judges()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_publish_permission(self, request) -> bool:
         """Publishing and unpublishing are editors' (they write claims); fact-checkers judge them."""

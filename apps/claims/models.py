@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
@@ -27,6 +28,9 @@ class ClaimQuerySet(models.QuerySet):
     def visible_to(self, user) -> ClaimQuerySet:
         """Drafts exist only for those who may see them."""
         return self if user.has_perm("claims.view_draft") else self.published()
+
+
+JUDGES_ONLY = "Only an editor or a fact-checker can be assigned a claim to judge."
 
 
 class Credibility(models.IntegerChoices):
@@ -56,7 +60,7 @@ class Claim(VersionedModel, CreatedByModel):
 
     # what a fact-checker may change on a claim, in the admin and the API: the judgement, not the
     # wording, the subjects or the publication
-    JUDGEMENT_FIELDS = ("status", "status_note")
+    JUDGEMENT_FIELDS = ("status", "status_note", "assignee")
 
     statement = models.TextField(help_text="The canonical proposition, one checkable sentence.")
     language = models.CharField(max_length=16, default="en", help_text="BCP 47 tag of the statement.")
@@ -77,6 +81,15 @@ class Claim(VersionedModel, CreatedByModel):
     status = models.CharField(max_length=16, choices=Status, default=Status.UNREVIEWED)
     status_note = models.TextField(blank=True, help_text="Why the status is what it is.")
     publication = models.CharField(max_length=16, choices=Publication, default=Publication.DRAFT)
+    # the fact-checker (or editor) who is to judge it: the desk's "assigned to me"
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_claims",
+        help_text="Who is to judge it (an editor or a fact-checker).",
+    )
 
     # Computed by apps.credibility whenever an input changes, never edited and never computed on a read.
     credibility = models.PositiveSmallIntegerField(
@@ -166,6 +179,8 @@ class Claim(VersionedModel, CreatedByModel):
         return self.point_in_time_display
 
     def clean(self) -> None:
+        if self.assignee_id is not None and not self.assignee.has_perm("claims.change_claim"):
+            raise ValidationError({"assignee": JUDGES_ONLY})
         if not fits_search_index(self.statement, self.language):
             raise ValidationError({"statement": search_index_error("statement")})
         self._default_precisions()

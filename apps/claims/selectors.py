@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.db.models import Q, QuerySet
 
 from apps.claims.models import Claim, ClaimRelation
@@ -15,3 +17,19 @@ def claim_conflicts(*, claim: Claim, user=None) -> QuerySet[Claim]:
         | Q(relations_in__kind=contradicts, relations_in__from_claim=claim)
     ).distinct()
     return claims.visible_to(user) if user is not None else claims
+
+
+def claim_judges() -> QuerySet:
+    """The active users who may judge claims (editors, fact-checkers, superusers): whom a claim can
+    be assigned to."""
+    judge = Q(codename="change_claim", content_type__app_label="claims")
+    users = get_user_model().objects.filter(is_active=True)
+    return (
+        users.filter(
+            Q(is_superuser=True)
+            | Q(groups__permissions__in=Permission.objects.filter(judge))
+            | Q(user_permissions__in=Permission.objects.filter(judge))
+        )
+        .distinct()
+        .order_by("username")
+    )

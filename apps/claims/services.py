@@ -69,6 +69,36 @@ def claims_set_status(
     return len(changed_ids)
 
 
+_UNCHANGED = object()
+
+
+@transaction.atomic
+def claim_judge(
+    *, claim: Claim, version: int, status: str | None = None, note: str | None = None, assignee=_UNCHANGED
+) -> Claim:
+    """Change a claim's judgement (status, its note, who is to judge it) as of the version read:
+    a claim changed since is a `VersionConflict`, one deleted since a `RowDeleted`, never a write
+    over someone else's. A new status regrades it (and the claims it contradicts)."""
+    changed = []
+    claim.version = version
+    if status is not None and status != claim.status:
+        claim.status = status
+        changed.append("status")
+    if note is not None and note != claim.status_note:
+        claim.status_note = note
+        changed.append("status_note")
+    if assignee is not _UNCHANGED and getattr(assignee, "pk", None) != claim.assignee_id:
+        claim.assignee = assignee
+        changed.append("assignee")
+    if not changed:
+        return claim
+    claim.full_clean(exclude=[f.name for f in Claim._meta.fields if f.name not in changed])
+    claim.save(update_fields=[*changed, "updated"])
+    if "status" in changed:
+        claims_changed.send(sender=Claim, claim_ids=[claim.pk])
+    return claim
+
+
 @transaction.atomic
 def document_replace_body(*, document: Document, body: str) -> list[Attestation]:
     """Change a body that quotes are anchored in, moving each quote to its place in the new text.

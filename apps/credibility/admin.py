@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from urllib.parse import urlencode
 
 from django.contrib import admin
@@ -18,7 +19,9 @@ from apps.claims.models import Claim
 from apps.core.admin_helpers import BidiTextarea, RevertAdminMixin
 from apps.core.admin_paginator import EstimatedCountPaginator
 from apps.credibility.curation import Warning, curation_warnings, document_warnings
+from apps.credibility.desk import desk_view, rate_url, rate_view
 from apps.credibility.models import SourceRating
+from apps.credibility.pictures import claim_relay_graph, claim_timeline, render_relay_graph, render_timeline
 from apps.credibility.selectors import (
     claim_ids_with_conflicts,
     claims_for_comparison,
@@ -103,7 +106,7 @@ admin.site.unregister(Entity)
 class EntityWithRatingsAdmin(EntityAdmin):
     inlines = [*EntityAdmin.inlines, SourceRatingInline]
     list_display = [*EntityAdmin.list_display, "current_grade", "track_record"]
-    readonly_fields = [*EntityAdmin.readonly_fields, "track_record_explained"]
+    readonly_fields = [*EntityAdmin.readonly_fields, "rating", "track_record_explained"]
 
     def get_queryset(self, request):
         # the current grade comes in the row's own query, and the track record's score when the list
@@ -117,7 +120,45 @@ class EntityWithRatingsAdmin(EntityAdmin):
         fieldsets = super().get_fieldsets(request, obj)
         if obj is None:
             return fieldsets
-        return [*fieldsets, ("Reliability", {"fields": ["track_record_explained"]})]
+        return [*fieldsets, ("Reliability", {"fields": ["rating", "track_record_explained"]})]
+
+    def get_urls(self):
+        rate = path(
+            "<int:object_id>/rate/",
+            self.admin_site.admin_view(partial(rate_view, self.admin_site)),
+            name="entities_entity_rate",
+        )
+        return [rate, *super().get_urls()]
+
+    @admin.display(description="current grade")
+    def rating(self, obj: Entity) -> str:
+        """The grade in force, and the way to give a new one for whoever may (fact-checkers included:
+        the rest of the page is the editors')."""
+        current = obj.ratings.order_by("-rated_at", "-id").select_related("rated_by").first()
+        shown = (
+            format_html(
+                '<strong>{}</strong> — {}, {} ({}): <span dir="auto">{}</span>',
+                current.grade,
+                current.get_grade_display(),
+                f"{current.rated_at:%-d %b %Y}",
+                current.rated_by.get_username() if current.rated_by else "—",
+                current.rationale,
+            )
+            if current
+            else format_html("<strong>{}</strong>", "unrated")
+        )
+        request = getattr(obj, "viewing_request", None)
+        if request is None or not request.user.has_perm("credibility.add_sourcerating"):
+            return shown
+        return format_html(
+            '{} <a class="button" href="{}">{}</a>', shown, rate_url(obj.pk), "Rate this source"
+        )
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            obj.viewing_request = request  # the rating button is for those who may rate
+        return obj
 
     @admin.display(description="grade", ordering="rated_grade")
     def current_grade(self, obj: Entity) -> str:
@@ -192,7 +233,14 @@ class ClaimWithCredibilityAdmin(ClaimAdmin):
     list_display = [*ClaimAdmin.list_display[:2], "credibility", *ClaimAdmin.list_display[2:]]
     list_filter = ["credibility", *ClaimAdmin.list_filter]
     actions = [*ClaimAdmin.actions, "compare"]
-    readonly_fields = [*ClaimAdmin.readonly_fields, "credibility_explained", "curation", "compare_link"]
+    readonly_fields = [
+        *ClaimAdmin.readonly_fields,
+        "credibility_explained",
+        "timeline",
+        "relay_graph",
+        "curation",
+        "compare_link",
+    ]
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -200,7 +248,10 @@ class ClaimWithCredibilityAdmin(ClaimAdmin):
             return fieldsets
         return [
             *fieldsets[:2],
-            ("Credibility", {"fields": ["credibility_explained", "curation", "compare_link"]}),
+            (
+                "Credibility",
+                {"fields": ["credibility_explained", "timeline", "relay_graph", "curation", "compare_link"]},
+            ),
             *fieldsets[2:],
         ]
 
@@ -213,6 +264,30 @@ class ClaimWithCredibilityAdmin(ClaimAdmin):
     def credibility_explained(self, obj: Claim) -> str:
         return render_to_string("admin/credibility/explanation.html", {"claim": obj})
 
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            # the pictures are drawn for this viewer (drafts, the page to come back to after rating)
+            obj.viewing_request = request
+        return obj
+
+    @admin.display(description="timeline")
+    def timeline(self, obj: Claim) -> str:
+        """When each quote was said, grouped by independent source, over the claim's period."""
+        request = getattr(obj, "viewing_request", None)
+        if request is None:
+            return "—"
+        return render_timeline(claim_timeline(claims=[obj], user=request.user), uid=str(obj.pk))
+
+    @admin.display(description="relay graph")
+    def relay_graph(self, obj: Claim) -> str:
+        """Each quote from its document through every relay to the source the grade counted."""
+        request = getattr(obj, "viewing_request", None)
+        if request is None:
+            return "—"
+        graph = claim_relay_graph(claim=obj, user=request.user)
+        return render_relay_graph(graph, next_path=request.get_full_path())
+
     @admin.display(description="compare")
     def compare_link(self, obj: Claim) -> str:
         url = reverse("admin:claims_claim_compare") + "?" + urlencode({"conflicts_of": obj.pk})
@@ -220,7 +295,10 @@ class ClaimWithCredibilityAdmin(ClaimAdmin):
 
     def get_urls(self):
         compare = path("compare/", self.admin_site.admin_view(self.compare_view), name="claims_claim_compare")
-        return [compare, *super().get_urls()]
+        desk_page = path(
+            "desk/", self.admin_site.admin_view(partial(desk_view, self.admin_site)), name="claims_claim_desk"
+        )
+        return [compare, desk_page, *super().get_urls()]
 
     @admin.action(description="Compare selected claims side by side", permissions=["view"])
     def compare(self, request, queryset):
@@ -239,10 +317,27 @@ class ClaimWithCredibilityAdmin(ClaimAdmin):
             if claim is not None:
                 ids = claim_ids_with_conflicts(claim=claim, user=request.user)
         sides = claims_for_comparison(claim_ids=ids, user=request.user)
+        here = request.get_full_path()
+        graphs = [
+            render_relay_graph(
+                claim_relay_graph(claim=side.claim, user=request.user),
+                next_path=here,
+                width=520,
+                compact=True,
+            )
+            for side in sides
+        ]
+        claims = [side.claim for side in sides]
         context = {
             **self.admin_site.each_context(request),
             "title": "Compare claims side by side",
             "opts": self.model._meta,
             "sides": sides,
+            "columns": list(zip(sides, graphs, strict=True)),
+            "timeline": render_timeline(claim_timeline(claims=claims, user=request.user), width=1060)
+            if sides
+            else "",
+            # "unrated — rate" comes back here
+            "rate_query": urlencode({"next": here}),
         }
         return TemplateResponse(request, "admin/credibility/compare.html", context)

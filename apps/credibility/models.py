@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from apps.claims.models import Claim
 from apps.core.history import tracked
 from apps.entities.models import Entity
 
@@ -53,3 +54,43 @@ class SourceRating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entity} {self.grade} ({self.rated_at:%Y-%m-%d})"
+
+
+class RegradeQuerySet(models.QuerySet):
+    def visible_to(self, user) -> RegradeQuerySet:
+        """The moves of the claims this user may see: a draft's regrades exist only for its readers."""
+        if user.has_perm("claims.view_draft"):
+            return self
+        return self.filter(claim__publication=Claim.Publication.PUBLISHED)
+
+
+class Regrade(models.Model):
+    """A move of a claim's stored grade, from what to what, when and what moved it: the desk's queue
+    and `GET /api/v1/regrades/` list them. Written by `credibility_recompute` only, never edited;
+    a claim's first grading is not a move."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="regrades")
+    from_grade = models.PositiveSmallIntegerField()
+    to_grade = models.PositiveSmallIntegerField()
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField(blank=True, help_text="The reason that decided the new grade.")
+
+    objects = RegradeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            # the feed and the desk list the newest first, since a date
+            models.Index(fields=["-at", "-id"], name="regrade_at_id"),
+            # ?claim= and a claim's own moves
+            models.Index(fields=["claim", "-at"], name="regrade_claim_at"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(from_grade__gte=1, from_grade__lte=6), name="regrade_from_in_range"
+            ),
+            models.CheckConstraint(condition=Q(to_grade__gte=1, to_grade__lte=6), name="regrade_to_in_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.claim_id} {self.from_grade} → {self.to_grade} ({self.at:%Y-%m-%d %H:%M})"

@@ -2,27 +2,34 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from django.db import connection
 from django.db.models import (
+    BooleanField,
     Case,
+    Exists,
     ExpressionWrapper,
     FloatField,
     Func,
     IntegerField,
     OuterRef,
     Prefetch,
+    Q,
+    QuerySet,
     Subquery,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.fields.json import KeyTextTransform, KeyTransform
+from django.db.models.functions import Cast, Coalesce
 
 from apps.claims.models import Attestation, Claim
 from apps.claims.selectors import claim_conflicts
-from apps.credibility.models import SourceRating
+from apps.core.search import search_queryset
+from apps.credibility.models import Regrade, SourceRating
 from apps.entities.models import Entity
 
 # Laplace's rule of succession: one imagined right and one imagined wrong call, so an entity with
@@ -39,6 +46,7 @@ class RootGroup:
     counted: bool
     attestations: list[Attestation] = field(default_factory=list)
     pair: str = ""
+    entity_id: int | None = None  # the root's entity, to rate it where it is unrated
 
 
 @dataclass
@@ -47,7 +55,7 @@ class ClaimSide:
     groups: list[RootGroup]
 
 
-def _group_name(item: dict) -> str:
+def root_group_name(item: dict) -> str:
     """A root as the comparison shows it: the family, then the members its quotes name when they
     are others ("United States — Mike Pompeo"), then what it is weighed as."""
     name = item["root"]["name"]
@@ -90,14 +98,22 @@ def claims_for_comparison(*, claim_ids: Sequence[int], user) -> list[ClaimSide]:
             for item in explanation.get(key, []):
                 group = RootGroup(
                     stance=stance,
-                    name=_group_name(item),
+                    name=root_group_name(item),
                     kind=item["root"]["type"],
                     reliability=item["reliability"],
                     counted=item["counted"],
                     attestations=[quotes.pop(a) for a in item["attestations"] if a in quotes],
                     pair=item.get("pair", ""),
+                    entity_id=item["root"]["id"] if item["root"]["type"] == "entity" else None,
                 )
                 groups.append(group)
+        opinions = [
+            quotes.pop(o["attestation"])
+            for o in explanation.get("opinions", [])
+            if o["attestation"] in quotes
+        ]
+        if opinions:  # shown, never counted nor weighed
+            groups.append(RootGroup("opinion", "opinions", "", None, False, attestations=opinions))
         if quotes:  # added since the last regrade: shown, never silently dropped
             groups.append(
                 RootGroup("ungraded", "not yet graded", "", None, False, attestations=list(quotes.values()))
@@ -218,3 +234,91 @@ def entities_ranked_by_reliability(queryset):
     record's score (`track_score`, an alias: computed for every entity only when sorted on; a page's
     figures come from `track_records`)."""
     return queryset.annotate(rated_grade=_latest_rating("grade")).alias(track_score=_track_score())
+
+
+# --- the fact-checker's desk ----------------------------------------------------------------------
+
+DESK_QUEUES = {
+    "all": "Everything that needs judging",
+    "contradicted": "Contradicted, no verdict yet",
+    "regraded": "Regraded recently",
+    "disputed": "Disputed",
+    "unreviewed": "Unreviewed, the most reported first",
+}
+
+
+def _json_count(key: str) -> Func:
+    """The length of the stored explanation's list `key` (0 when the claim was never graded)."""
+    return Coalesce(
+        Func(
+            KeyTransform(key, "credibility_explanation"),
+            function="jsonb_array_length",
+            output_field=IntegerField(),
+        ),
+        0,
+    )
+
+
+def desk_queue(
+    *,
+    user,
+    queue: str = "all",
+    assignee: str = "",
+    since: datetime.datetime,
+    grade: int | None = None,
+    text: str = "",
+) -> QuerySet[Claim]:
+    """The claims that need judging, for the desk: contradicted with no verdict yet, regraded since
+    `since`, disputed, or unreviewed (the most reported first), each annotated with its number of
+    quotes (`n_quotes`) and independent roots (`n_roots`), and its moves since then prefetched
+    (`recent_regrades`). `assignee` is `me`, `none` or a user's id (empty: anyone's); `text` a
+    claim's number (`#68`) or words its statement or quotes hold (every spelling)."""
+    contradicted = Q(status=Claim.Status.UNREVIEWED) & Q(credibility_explanation__conflicts__0__isnull=False)
+    regraded = Exists(Regrade.objects.filter(claim=OuterRef("pk"), at__gte=since))
+    disputed = Q(status=Claim.Status.DISPUTED)
+    claims = Claim.objects.visible_to(user).annotate(
+        n_quotes=Coalesce(
+            Cast(KeyTextTransform("attestation_count", "credibility_explanation"), IntegerField()), 0
+        ),
+        n_roots=_json_count("independent_affirming") + _json_count("independent_denying"),
+        is_contradicted=ExpressionWrapper(contradicted, output_field=BooleanField()),
+        is_regraded=regraded,
+    )
+    if queue == "contradicted":
+        claims = claims.filter(contradicted).order_by("-updated", "-id")
+    elif queue == "regraded":
+        latest = Regrade.objects.filter(claim=OuterRef("pk"), at__gte=since).order_by("-at", "-id")
+        claims = claims.filter(regraded).annotate(moved_at=Subquery(latest.values("at")[:1]))
+        claims = claims.order_by("-moved_at", "-id")
+    elif queue == "disputed":
+        claims = claims.filter(disputed).order_by("-updated", "-id")
+    elif queue == "unreviewed":
+        claims = claims.filter(status=Claim.Status.UNREVIEWED).order_by("-n_quotes", "-n_roots", "-id")
+    else:  # everything: the contradicted first, then the regraded, then the disputed
+        claims = claims.filter(contradicted | regraded | disputed).order_by(
+            "-is_contradicted", "-is_regraded", "-n_quotes", "-id"
+        )
+    if assignee == "me":
+        claims = claims.filter(assignee=user.pk)
+    elif assignee == "none":
+        claims = claims.filter(assignee__isnull=True)
+    elif assignee.isdigit():
+        claims = claims.filter(assignee=int(assignee))
+    if grade is not None:
+        claims = claims.filter(credibility=grade)
+    text = text.strip().removeprefix("#")
+    if text.isdigit():
+        claims = claims.filter(pk=int(text))
+    elif text:
+        claims = claims.filter(pk__in=search_queryset(Claim.objects.all(), text).values("pk"))
+    return claims.select_related(
+        # each row names who is to judge it
+        "assignee"
+    ).prefetch_related(
+        # each row says from what to what it moved, and why
+        Prefetch(
+            "regrades",
+            queryset=Regrade.objects.filter(at__gte=since).order_by("-at", "-id"),
+            to_attr="recent_regrades",
+        )
+    )

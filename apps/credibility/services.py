@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from apps.claims.models import Attestation, Claim, ClaimRelation, ClaimSubject
 from apps.core.journal import record_grade_moves
 from apps.core.models import periods_overlap
-from apps.credibility.models import SourceRating
+from apps.credibility.models import Regrade, SourceRating
 from apps.credibility.roots import Families, attestation_root, document_issuer
 from apps.credibility.rules import LABELS, Conflict, Root, RootEvidence, assess, claim_pair, standing_grade
 from apps.documents.models import Document
@@ -109,7 +110,10 @@ def _evidence(claim_ids: set[int] | None) -> dict[int, _Evidence]:
         sources, affirmers, opinions = set(), set(), []
         for a in same:
             root, family = roots[a.pk], family_of[a.pk]
-            involved = {a.speaker_id, a.origin_entity_id, root.id if root.kind == "entity" else None} - {None}
+            # the family's head too: its rating is the family's, so rating it must find this claim
+            head_id = family[1] if family[0] == "entity" else None
+            involved = {a.speaker_id, a.origin_entity_id, root.id if root.kind == "entity" else None, head_id}
+            involved -= {None}
             sources |= involved
             if a.modality == Attestation.Modality.OPINION:
                 # an opinion is shown, never a root: it neither confirms nor weighs in a conflict
@@ -256,7 +260,8 @@ def credibility_recompute(*, claim_ids: Iterable[int] | None = None) -> list[Gra
         pk: standing_grade(evidence.get(pk, none).affirming, evidence.get(pk, none).denying, claim.status)
         for pk, claim in rows.items()
     }
-    changes, changed_rows, moves = [], [], []
+    changes, changed_rows, moves, regrades = [], [], [], []
+    now = timezone.now()
     for pk in sorted(targets & rows.keys()):
         claim, found = rows[pk], evidence.get(pk, none)
         conflicts, other_periods = [], []
@@ -300,6 +305,16 @@ def credibility_recompute(*, claim_ids: Iterable[int] | None = None) -> list[Gra
             continue
         if claim.credibility != result.grade:
             changes.append(GradeChange(claim_id=pk, old=claim.credibility, new=result.grade))
+            if claim.credibility_explanation:  # graded before: a move, not its first grade
+                regrades.append(
+                    Regrade(
+                        claim_id=pk,
+                        from_grade=claim.credibility,
+                        to_grade=result.grade,
+                        at=now,
+                        reason=_first_reason(result.reasons),
+                    )
+                )
             moves.append(
                 {
                     "claim": pk,
@@ -316,6 +331,7 @@ def credibility_recompute(*, claim_ids: Iterable[int] | None = None) -> list[Gra
         ) = fresh
         changed_rows.append(claim)
     _store(changed_rows)
+    Regrade.objects.bulk_create(regrades)
     record_grade_moves(moves)
     return changes
 

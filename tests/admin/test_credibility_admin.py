@@ -356,3 +356,16 @@ def test_the_ratings_list_is_titled_for_what_it_is(editor_client):
 
     assert "Select source rating to change" not in html
     assert "a new one is added, none is changed" in html
+
+
+def test_the_comparison_shows_opinions_as_opinions_not_as_ungraded(
+    db, editor_client, make_claim, make_attestation
+):
+    claim = make_claim("Al-Qaeda is in Kunar.")
+    make_attestation("القاعدة ما زالت في كونار", claim=claim, modality="opinion")
+    credibility_recompute(claim_ids=[claim.pk])
+
+    page = editor_client.get(compare_url(f"ids={claim.pk}")).content.decode()
+
+    assert "Opinions: shown, never counted nor weighed" in page
+    assert "Not yet graded" not in page

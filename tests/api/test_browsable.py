@@ -8,7 +8,7 @@ import pytest
 from drf_spectacular.generators import SchemaGenerator
 
 from apps.claims.models import Attestation, Claim, ClaimRelation
-from apps.credibility.models import SourceRating
+from apps.credibility.models import Regrade, SourceRating
 from apps.documents.models import Document
 from apps.entities.models import Entity
 
@@ -39,6 +39,7 @@ def ids(seed) -> dict[str, int]:
         .first()
         .pk,
         "source-ratings": SourceRating.objects.order_by("pk").first().pk,
+        "regrades": Regrade.objects.create(claim=claim, from_grade=3, to_grade=2, reason="E5: …").pk,
     }
 
 

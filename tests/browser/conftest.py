@@ -15,7 +15,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import sync_playwright
 
-from apps.accounts.roles import EDITOR, roles_ensure
+from apps.accounts.roles import EDITOR, FACT_CHECKER, roles_ensure
 from apps.credibility.services import credibility_recompute
 from tests.conftest import ROOT, SEED_FIXTURE
 
@@ -88,6 +88,22 @@ def editor_page(live_seed, page):
     page.fill("#id_password", PASSWORD)
     page.click("input[type=submit]")
     page.wait_for_url(f"{live_seed.url}/admin/")
+    page.base = live_seed.url
+    return page
+
+
+@pytest.fixture
+def fact_checker_page(live_seed, page, django_user_model):
+    """A page logged in to the admin as a fact-checker (Sara Haddad), at 1440×900: on the desk."""
+    checker = django_user_model.objects.create_user(
+        username="browser-checker", password=PASSWORD, is_staff=True, first_name="Sara", last_name="Haddad"
+    )
+    checker.groups.add(roles_ensure()[FACT_CHECKER])
+    page.goto(f"{live_seed.url}/admin/login/")
+    page.fill("#id_username", "browser-checker")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_seed.url}/admin/claims/claim/desk/")
     page.base = live_seed.url
     return page
 

@@ -122,6 +122,17 @@ def test_rating_a_root_regrades_every_claim_resting_on_it(ties, editor):
     assert operatives.credibility == Credibility.CANNOT_BE_JUDGED
 
 
+def test_rating_the_source_a_family_draws_on_regrades_the_familys_claims(ties, editor):
+    # the UN team draws on member states' intelligence: one family, whose rating is that source's
+    services = Entity.objects.get(name__startswith="UN member states' intelligence services")
+    assert explanation(ties)["pair"] == "B1"
+
+    source_rating_create(entity=services, grade="A", rationale="Say they proved right.", by=editor)
+
+    ties.refresh_from_db()
+    assert explanation(ties)["pair"] == "A1"
+
+
 INTERESTED = "(the claim's own subject: not weighed against independent sources)"
 
 

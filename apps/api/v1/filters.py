@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters as filters
+from django.core.validators import RegexValidator
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -11,6 +12,7 @@ from rest_framework.filters import OrderingFilter
 
 from apps.claims.models import Attestation, Claim, ClaimRelation, Credibility
 from apps.core.search import SEARCH_MAX_LENGTH, search_queryset
+from apps.credibility.models import Regrade
 from apps.documents.models import Document
 from apps.entities.models import Entity
 
@@ -75,6 +77,17 @@ class StrictBooleanFilter(filters.TypedChoiceFilter):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("choices", [(v, v) for v in (*self.TRUE, *self.FALSE)])
         kwargs.setdefault("coerce", lambda value: value.lower() in self.TRUE)
+        super().__init__(*args, **kwargs)
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class AssigneeFilter(filters.CharFilter):
+    """A user's id, `me` or `none`; anything else is a 400."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault(
+            "validators", [RegexValidator(r"^(me|none|[0-9]{1,9})$", "A user id, `me` or `none`.")]
+        )
         super().__init__(*args, **kwargs)
 
 
@@ -149,6 +162,10 @@ class ClaimFilter(SearchableFilterSet):
     has_conflicts = StrictBooleanFilter(
         method="filter_has_conflicts", label="Contradicted by another claim you can see"
     )
+    assignee = AssigneeFilter(
+        method="filter_assignee",
+        label="Assigned to this user (an id), `me`, or `none` (unassigned); for those who see drafts",
+    )
 
     _attested_lookups = {
         "speaker": "speaker__in",
@@ -183,6 +200,14 @@ class ClaimFilter(SearchableFilterSet):
             claim=OuterRef("pk"), **{lookup: day for lookup, day in window.items() if day is not None}
         )
         return queryset.filter(Exists(matching))
+
+    def filter_assignee(self, queryset, name, value):
+        user = self.request.user
+        if not user.has_perm("claims.view_draft"):
+            return queryset.none()  # who judges what is the newsroom's: nothing is assigned for a reader
+        if value == "none":
+            return queryset.filter(assignee__isnull=True)
+        return queryset.filter(assignee=user.pk if value == "me" else int(value))
 
     def filter_has_conflicts(self, queryset, name, value):
         # a contradiction by a draft is not there for a reader who cannot see the draft
@@ -244,3 +269,14 @@ class RelationFilter(filters.FilterSet):
 
     def filter_claim(self, queryset, name, value):
         return queryset.filter(Q(from_claim=value) | Q(to_claim=value)) if value else queryset
+
+
+class RegradeFilter(filters.FilterSet):
+    claim = IdsFilter(queryset=visible_claims, label="Moves of these claims (repeatable)")
+    since = filters.IsoDateTimeFilter(
+        field_name="at", lookup_expr="gte", label="Moved at or after (ISO 8601 date-time, or a date)"
+    )
+
+    class Meta:
+        model = Regrade
+        fields = ["claim", "since"]

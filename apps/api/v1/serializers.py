@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from drf_spectacular.utils import extend_schema_field
@@ -13,12 +14,14 @@ from apps.core.constraints import CONFLICTS, violation, violation_message
 from apps.core.links import DRAWS_ON_LOOP, link_loop
 from apps.core.models import DatePrecision, date_span, format_partial_date
 from apps.core.search import highlight
-from apps.credibility.models import SourceRating
+from apps.credibility.models import Regrade, SourceRating
 from apps.credibility.rules import LABELS
 from apps.credibility.selectors import entities_with_reliability
 from apps.credibility.services import source_rating_create
 from apps.documents.models import Document
 from apps.entities.models import Alias, Entity
+
+User = get_user_model()
 
 
 def _model_errors(error: DjangoValidationError) -> serializers.ValidationError:
@@ -39,6 +42,41 @@ class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         if not (whole or digits):
             self.fail("incorrect_type", data_type=type(data).__name__)
         return super().to_internal_value(data)
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "nullable": True,
+        "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+        "description": "Who is to judge the claim (an editor or a fact-checker): written as the "
+        "user's id, read as id and name; null when no one is, and for those who do not see drafts.",
+    }
+)
+class AssigneeField(StrictPrimaryKeyRelatedField):
+    """A user given by id, shown as id and name to the newsroom (those who see drafts); who judges
+    what is no reader's to collect."""
+
+    def use_pk_only_optimization(self) -> bool:
+        return False  # the name is shown too
+
+    def to_representation(self, user):
+        request = self.context.get("request")
+        if request is None or not request.user.has_perm("claims.view_draft"):
+            return None
+        return {"id": user.pk, "name": user.get_full_name() or user.get_username()}
+
+    def display_value(self, user) -> str:
+        return user.get_full_name() or user.get_username()
+
+    def get_choices(self, cutoff=None) -> dict:
+        # the browsable API's form: keyed by id, as it is written (the shown value is an object)
+        queryset = self.get_queryset()
+        if queryset is None:
+            return {}
+        if cutoff is not None:
+            queryset = queryset[:cutoff]
+        return {user.pk: self.display_value(user) for user in queryset}
 
 
 def _refuse_draws_on_loop(instance, attrs: dict) -> None:
@@ -587,6 +625,7 @@ class ClaimReadSerializer(SearchResultMixin, serializers.ModelSerializer):
     valid_until_precision = blank_precision()
     dates = serializers.SerializerMethodField()
     credibility = CredibilitySerializer(source="*", read_only=True)
+    assignee = AssigneeField(read_only=True)
 
     class Meta:
         model = Claim
@@ -605,6 +644,7 @@ class ClaimReadSerializer(SearchResultMixin, serializers.ModelSerializer):
             "dates",
             "status",
             "status_note",
+            "assignee",
             "publication",
             "credibility",
             "attestations",
@@ -665,6 +705,8 @@ class ClaimReadSerializer(SearchResultMixin, serializers.ModelSerializer):
 
 
 class ClaimWriteSerializer(ModelValidatedSerializer):
+    assignee = AssigneeField(queryset=User.objects.filter(is_active=True), allow_null=True, required=False)
+
     class Meta:
         model = Claim
         fields = [
@@ -680,6 +722,7 @@ class ClaimWriteSerializer(ModelValidatedSerializer):
             "valid_until_precision",
             "status",
             "status_note",
+            "assignee",
             "publication",
         ]
 
@@ -689,6 +732,8 @@ class ClaimWriteSerializer(ModelValidatedSerializer):
 
 class ClaimStatusSerializer(ModelValidatedSerializer):
     """What a fact-checker may change on a claim."""
+
+    assignee = AssigneeField(queryset=User.objects.filter(is_active=True), allow_null=True, required=False)
 
     class Meta:
         model = Claim
@@ -745,6 +790,28 @@ class SourceRatingSerializer(ModelValidatedSerializer):
         # through the service: every claim resting on the entity is regraded in this transaction
         request = self.context.get("request")
         return source_rating_create(**validated_data, by=request.user if request is not None else None)
+
+
+class RegradeSerializer(serializers.ModelSerializer):
+    """One move of a claim's grade, as `credibility_recompute` recorded it."""
+
+    claim_statement = serializers.CharField(source="claim.statement", read_only=True)
+    # `from` is a Python keyword: the fields are declared under their API names through the namespace
+    vars()["from"] = serializers.IntegerField(
+        source="from_grade", read_only=True, help_text="The grade before (1–6)."
+    )
+    vars()["to"] = serializers.IntegerField(
+        source="to_grade", read_only=True, help_text="The grade after (1–6)."
+    )
+
+    class Meta:
+        model = Regrade
+        fields = ["id", "claim", "claim_statement", "from", "to", "at", "reason"]
+        read_only_fields = fields
+        extra_kwargs = {
+            "at": {"help_text": "When the grade moved."},
+            "reason": {"help_text": "The reason that decided the new grade (as in `credibility.reasons`)."},
+        }
 
 
 class HistoryEventSerializer(serializers.Serializer):

@@ -21,6 +21,7 @@ router.register("claims", views.ClaimViewSet, basename="claim")
 router.register("attestations", views.AttestationViewSet, basename="attestation")
 router.register("relations", views.RelationViewSet, basename="relation")
 router.register("source-ratings", views.SourceRatingViewSet, basename="source-rating")
+router.register("regrades", views.RegradeViewSet, basename="regrade")
 
 
 @csrf_exempt  # it changes nothing, whatever the method

@@ -14,6 +14,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, PermissionDenied
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from apps.api.v1 import filters, serializers
@@ -24,7 +25,7 @@ from apps.claims.selectors import claim_conflicts
 from apps.claims.signals import claims_changed
 from apps.core.history import object_history
 from apps.core.journal import grade_moves
-from apps.credibility.models import SourceRating
+from apps.credibility.models import Regrade, SourceRating
 from apps.credibility.selectors import entities_with_reliability
 from apps.credibility.services import claims_resting_on, credibility_recompute
 from apps.documents.models import Document, DocumentAuthor, DocumentCitation
@@ -292,7 +293,8 @@ class ClaimViewSet(_RetryDeadlocks, _VersionPreconditions, _ReadWriteSerializers
 
     def _with_inline_fields(self, claims: QuerySet[Claim]) -> QuerySet[Claim]:
         visible = _visible_claims(self.request.user)
-        return claims.prefetch_related(
+        # the assignee is shown by name, in the claims' own query
+        return claims.select_related("assignee").prefetch_related(
             # subjects are listed by id, name and kind
             "subjects",
             # attestations are rendered inline, each with its document, outlet, speaker and origins
@@ -463,3 +465,21 @@ class SourceRatingViewSet(
     ordering_fields = ["rated_at", "grade", "id"]
     ordering = ["-rated_at", "-id"]
     queryset = SourceRating.objects.all()
+
+
+class RegradeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Every move of a claim's grade, newest first: from what to what, when, and the reason that
+    decided it. A claim's first grading is not a move; a draft's moves only for those who see drafts."""
+
+    serializer_class = serializers.RegradeSerializer
+    # read by anyone (drafts filtered out below); written by no one, so a write is a 405, not a 403
+    permission_classes = [AllowAny]
+    filterset_class = filters.RegradeFilter
+    # moves are recorded in the order they happen: the id is that order
+    cursor_ordering = ("-id",)
+    ordering_fields = ["at", "id"]
+    ordering = ["-at", "-id"]
+
+    def get_queryset(self):
+        # each row names its claim's statement
+        return Regrade.objects.visible_to(self.request.user).select_related("claim")
