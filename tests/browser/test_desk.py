@@ -160,6 +160,15 @@ def test_arabic_reads_right_to_left_for_a_fact_checker_and_notes_are_shown_whole
     )
     assert box["x"] + box["width"] - line < 4, "a read-only Arabic quote starts at the right"
 
+    # an entity's aliases, read-only for a fact-checker: each Arabic one from the right of its cell
+    page.goto(f"{page.base}/admin/entities/entity/1/change/")
+    gaps = page.locator("td.field-name p").evaluate_all(
+        "cells => cells.filter(p => /^[\u0600-\u06ff]/.test(p.textContent.trim())).map(p => {"
+        " const r = document.createRange(); r.selectNodeContents(p);"
+        " return p.getBoundingClientRect().right - r.getBoundingClientRect().right; })"
+    )
+    assert gaps and max(gaps) < 20, gaps  # the cell's padding, not a line's width
+
     page.goto(f"{page.base}/admin/claims/claim/60/change/")
     note = page.locator("#id_status_note")
     hidden = note.evaluate("el => el.scrollHeight - el.clientHeight")

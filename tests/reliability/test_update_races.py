@@ -14,7 +14,8 @@ import requests
 from django.db import models
 
 from apps.claims.models import Attestation, Claim, ClaimRelation
-from tests.reliability.racing import LiveAPI, server_errors, statuses
+from tests.reliability.conftest import PASSWORD
+from tests.reliability.racing import LiveAPI, login, server_errors, statuses
 
 
 @dataclass(frozen=True)
@@ -150,3 +151,32 @@ def test_writes_racing_on_related_claims_all_answer_and_none_is_a_server_error(s
     assert statuses(responses) == {204: len(deleted), 200: len(patched)}
     assert not Claim.objects.filter(pk__in=deleted).exists()
     assert set(Claim.objects.filter(pk__in=patched).values_list("status", flat=True)) == {"disputed"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_of_ten_assignments_of_one_claim_sent_with_one_etag_exactly_one_is_stored(
+    seed, live_server, editor, fact_checker
+):
+    # five editors' and five fact-checkers' scripts each take the claim, holding the same ETag
+    editors = LiveAPI(base=live_server.url, token=login(live_server.url, editor.username, PASSWORD))
+    checkers = LiveAPI(base=live_server.url, token=login(live_server.url, fact_checker.username, PASSWORD))
+    claim = Claim.objects.published().order_by("pk").first()
+    path = f"/api/v1/claims/{claim.pk}/"
+    tag = editors.etag(path)
+    takers = [editor, fact_checker] * 5
+
+    responses = editors.race(
+        [
+            (editors if who == editor else checkers).call(
+                "PATCH", path, json={"assignee": who.pk}, if_match=tag
+            )
+            for who in takers
+        ]
+    )
+
+    stored = Claim.objects.get(pk=claim.pk)
+    winners = [who.pk for who, r in zip(takers, responses, strict=True) if r.status_code == 200]
+    print(f"\nclaim assignments with one ETag: {statuses(responses)}, assigned to user {stored.assignee_id}")
+    assert server_errors(responses) == []
+    assert statuses(responses) == {200: 1, 412: 9}
+    assert [stored.assignee_id] == winners
