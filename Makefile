@@ -6,10 +6,10 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run install seed serve test lint format fixture backup restore
+.PHONY: run install seed dev serve test lint format fixture backup restore
 
 ## run: install, migrate, load the seed corpus, create the demo editor, serve on http://127.0.0.1:8000
-run: seed serve
+run: seed dev
 
 ## install: the virtual environment in .venv with requirements.txt, and a local .env for development
 install: $(VENV)/.installed .env
@@ -28,9 +28,23 @@ seed: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed
 
-## serve: the development server
-serve: install
+## dev: the development server (reloads on every change; DEBUG from .env)
+dev: install
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# `make serve` answers plain HTTP on this machine; behind a proxy that terminates TLS, run it with
+# LOCAL_HTTP=false (HTTPS redirects, secure cookies, HSTS: docs/scaling.md)
+LOCAL_HTTP ?= true
+SERVE_ENV = DEBUG=false STATIC_MANIFEST=true ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost} \
+	DATABASE_POOL=$${DATABASE_POOL:-true} \
+	$(if $(filter true,$(LOCAL_HTTP)),SECURE_SSL_REDIRECT=false SESSION_COOKIE_SECURE=false \
+	CSRF_COOKIE_SECURE=false SECURE_HSTS_SECONDS=0 SECURE_HSTS_INCLUDE_SUBDOMAINS=false SECURE_HSTS_PRELOAD=false)
+
+## serve: the production server: gunicorn (two workers a core, and one), DEBUG off, static files
+## collected and served by whitenoise; HOST, PORT and WEB_CONCURRENCY set where and how many
+serve: install
+	$(SERVE_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(SERVE_ENV) HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn --config claimtrack/gunicorn.conf.py claimtrack.wsgi
 
 ## test: the whole suite (DATABASE_URL when set, one worker per core; else the embedded PostgreSQL
 ## under var/, in one process)
