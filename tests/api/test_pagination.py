@@ -7,6 +7,8 @@ import datetime
 from collections import Counter
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from apps.claims.models import Attestation, Claim, ClaimRelation
 from apps.credibility.models import SourceRating
@@ -134,6 +136,20 @@ def test_cursor_pages_pull_every_document_once_undated_ones_included(api_client,
     ids = pull(api_client, "/api/v1/documents/?cursor=&page_size=1")
 
     assert sorted(ids) == sorted(d.pk for d in documents)
+
+
+def test_a_deep_cursor_page_is_bounded_by_a_row_comparison_the_index_can_use(api_client, make_claim):
+    for n in range(6):
+        make_claim(f"Claim {n}.")
+    first = api_client.get("/api/v1/claims/?cursor=&page_size=2").json()
+
+    with CaptureQueriesContext(connection) as queries:
+        second = api_client.get(first["next"]).json()
+
+    page_query = next(q["sql"] for q in queries.captured_queries if 'FROM "claims_claim"' in q["sql"])
+    assert '("claims_claim"."created", "claims_claim"."id") < (' in page_query
+    assert " OR " not in page_query.split("WHERE", 1)[1].split("ORDER BY")[0]
+    assert len(second["results"]) == 2
 
 
 def test_previous_links_walk_back_through_the_same_pages(seed, api_client):

@@ -10,7 +10,9 @@ from functools import cached_property, partial, reduce
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db import connection
+from django.db.models import BooleanField, Q
+from django.db.models.expressions import RawSQL
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import Cursor, CursorPagination, PageNumberPagination
 
@@ -129,7 +131,7 @@ class KeysetCursorPagination(CursorPagination):
             ordering = tuple(name[1:] if name.startswith("-") else f"-{name}" for name in ordering)
         queryset = queryset.order_by(*ordering)
         if position is not None:
-            queryset = queryset.filter(self._after(ordering, position))
+            queryset = queryset.filter(self._after(queryset.model, ordering, position))
 
         rows = list(queryset[: self.page_size + 1])
         self.page = rows[: self.page_size]
@@ -176,8 +178,23 @@ class KeysetCursorPagination(CursorPagination):
         return values
 
     @staticmethod
-    def _after(ordering: tuple[str, ...], values: list) -> Q:
-        """Rows strictly after `values` in `ordering`: (a, b) < (x, y) spelled out as a keyset."""
+    def _after(model, ordering: tuple[str, ...], values: list) -> Q | RawSQL:
+        """Rows strictly after `values` in `ordering`. With every key the same way round, a row
+        comparison `(a, b) < (x, y)`: PostgreSQL bounds its index scan with it, where the spelled-out
+        `a < x OR (a = x AND b < y)` walks every row before the page (130,000 for a page 80% deep
+        into 180,000 claims). Mixed directions have no row comparison: the spelled-out form."""
+        directions = {name.startswith("-") for name in ordering}
+        if len(directions) == 1:
+            table = connection.ops.quote_name(model._meta.db_table)
+            columns = [
+                f"{table}.{connection.ops.quote_name(model._meta.get_field(name.lstrip('-')).column)}"
+                for name in ordering
+            ]
+            operator_ = "<" if directions == {True} else ">"
+            marks = ", ".join(["%s"] * len(values))
+            return RawSQL(
+                f"({', '.join(columns)}) {operator_} ({marks})", values, output_field=BooleanField()
+            )
         branches = []
         for i, name in enumerate(ordering):
             lookup = "lt" if name.startswith("-") else "gt"
