@@ -119,6 +119,22 @@ API_MAX_QUERY_STRING = env.int("API_MAX_QUERY_STRING", default=8192)
 # Every API request's queries are cancelled past this many milliseconds (a 503); 0 turns it off.
 API_STATEMENT_TIMEOUT_MS = env.int("API_STATEMENT_TIMEOUT_MS", default=15_000)
 
+# ClaimReview JSON-LD (apps/api/v1/formats/claimreview.py): the organisation that publishes the reviews
+# (its url empty: the site this API answers on), and each review's page, `{id}` the claim's id (empty:
+# the claim's API address).
+CLAIMREVIEW_PUBLISHER_NAME = env.str("CLAIMREVIEW_PUBLISHER_NAME", default="ClaimTrack")
+CLAIMREVIEW_PUBLISHER_URL = env.str("CLAIMREVIEW_PUBLISHER_URL", default="")
+CLAIMREVIEW_URL_TEMPLATE = env.str("CLAIMREVIEW_URL_TEMPLATE", default="")
+if CLAIMREVIEW_URL_TEMPLATE and (
+    not CLAIMREVIEW_URL_TEMPLATE.startswith(("https://", "http://")) or "{id}" not in CLAIMREVIEW_URL_TEMPLATE
+):
+    raise ImproperlyConfigured(
+        "CLAIMREVIEW_URL_TEMPLATE must be an absolute http(s) address with {id} where the claim's id goes "
+        "(https://example.org/claims/{id}/), or empty for the claim's API address."
+    )
+if CLAIMREVIEW_PUBLISHER_URL and not CLAIMREVIEW_PUBLISHER_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("CLAIMREVIEW_PUBLISHER_URL must be an absolute http(s) address, or empty.")
+
 ROOT_URLCONF = "claimtrack.urls"
 
 TEMPLATES = [
@@ -239,6 +255,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "apps.api.v1.filters.StrictOrderingFilter",
+        # ?updated_after= on every list of rows that record when they changed
+        "apps.api.v1.updated_after.UpdatedAfterFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "apps.api.v1.pagination.HybridPagination",
     # strict bodies: JSON without NaN, 1e400 or deep nesting; forms only in valid UTF-8

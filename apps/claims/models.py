@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Length
 
 from apps.claims.anchoring import quote_anchor
+from apps.core.constraints import FieldCheckConstraint, FieldUniqueConstraint
 from apps.core.history import tracked, tracked_links
 from apps.core.models import CreatedByModel, DatePrecision, VersionedModel, date_span, format_partial_date
 from apps.core.search import fits_search_index, search_index_error
@@ -122,28 +123,45 @@ class Claim(VersionedModel, CreatedByModel):
             GinIndex(fields=["credibility_affirmers"], name="claim_credibility_affirmers"),
             # ?search= and the admin search: the statement and every quote
             GinIndex(fields=["search_vector"], name="claim_search"),
+            # ?updated_after=: the claims changed since a time
+            models.Index(fields=["updated"], name="claim_updated"),
         ]
         constraints = [
-            models.CheckConstraint(condition=~Q(statement=""), name="claim_statement_not_empty"),
-            models.CheckConstraint(
-                condition=Q(credibility__gte=1, credibility__lte=6), name="claim_credibility_in_range"
+            FieldCheckConstraint(
+                condition=~Q(statement=""),
+                name="claim_statement_not_empty",
+                field="statement",
+                violation_error_message="Write the statement: a claim cannot be empty.",
             ),
-            models.CheckConstraint(
+            FieldCheckConstraint(
+                condition=Q(credibility__gte=1, credibility__lte=6),
+                name="claim_credibility_in_range",
+                field="credibility",
+                violation_error_message="The grade is a number from 1 to 6.",
+            ),
+            FieldCheckConstraint(
                 condition=Q(point_in_time__isnull=True, point_in_time_precision="")
                 | Q(point_in_time__isnull=False) & ~Q(point_in_time_precision=""),
                 name="claim_point_in_time_precision_with_date",
+                field="point_in_time",
+                violation_error_message="A date and its precision go together: give the point in time "
+                "with its precision (day, month or year), or neither.",
             ),
-            models.CheckConstraint(
+            FieldCheckConstraint(
                 condition=Q(valid_from__isnull=True, valid_from_precision="")
                 | Q(valid_from__isnull=False) & ~Q(valid_from_precision=""),
                 name="claim_valid_from_precision_with_date",
-                violation_error_message="Give the precision of the date it holds from (day, month or year).",
+                field="valid_from",
+                violation_error_message="A date and its precision go together: give the date it holds from "
+                "with its precision (day, month or year), or neither.",
             ),
-            models.CheckConstraint(
+            FieldCheckConstraint(
                 condition=Q(valid_until__isnull=True, valid_until_precision="")
                 | Q(valid_until__isnull=False) & ~Q(valid_until_precision=""),
                 name="claim_valid_until_precision_with_date",
-                violation_error_message="Give the precision of the date it holds until (day, month or year).",
+                field="valid_until",
+                violation_error_message="A date and its precision go together: give the date it holds until "
+                "with its precision (day, month or year), or neither.",
             ),
         ]
 
@@ -280,27 +298,43 @@ class Attestation(VersionedModel, CreatedByModel):
         indexes = [
             models.Index(fields=["claim", "document"], name="attestation_claim_document"),
             models.Index(fields=["document", "start"], name="attestation_document_start"),
+            # ?updated_after=: the attestations changed since a time
+            models.Index(fields=["updated"], name="attestation_updated"),
         ]
         constraints = [
-            models.CheckConstraint(
+            FieldCheckConstraint(
                 condition=Q(start__gte=0) & Q(end__gt=F("start")),
                 name="attestation_offsets_in_order",
+                field="end",
+                violation_error_message="The quote ends after it starts: end must be greater than start, "
+                "and start 0 or more.",
             ),
-            models.CheckConstraint(
-                condition=Q(end=F("start") + Length("quote")), name="attestation_offsets_fit_quote"
+            FieldCheckConstraint(
+                condition=Q(end=F("start") + Length("quote")),
+                name="attestation_offsets_fit_quote",
+                field="end",
+                violation_error_message="The offsets span the quote exactly: end is start plus the "
+                "quote's length in characters.",
             ),
-            models.CheckConstraint(
+            FieldCheckConstraint(
                 condition=~Q(origin_document=F("document")),
                 name="attestation_not_relayed_from_itself",
+                field="origin_document",
+                violation_error_message="A document cannot relay itself.",
             ),
-            models.UniqueConstraint(
-                fields=["claim", "document", "start", "end"], name="attestation_unique_anchor"
+            FieldUniqueConstraint(
+                fields=["claim", "document", "start", "end"],
+                name="attestation_unique_anchor",
+                field="quote",
+                violation_error_message="This claim already has this quote at this place in the document.",
             ),
-            models.CheckConstraint(
+            FieldCheckConstraint(
                 condition=Q(stated_on__isnull=True, stated_on_precision="")
                 | Q(stated_on__isnull=False) & ~Q(stated_on_precision=""),
                 name="attestation_stated_on_precision_with_date",
-                violation_error_message="Give the precision of the date it was said on (day, month or year).",
+                field="stated_on",
+                violation_error_message="A date and its precision go together: give the date it was said "
+                "on with its precision (day, month or year), or neither.",
             ),
         ]
 
@@ -352,16 +386,30 @@ class ClaimRelation(CreatedByModel):
 
     class Meta:
         ordering = ["kind", "from_claim", "to_claim"]
-        indexes = [models.Index(fields=["to_claim", "kind"], name="relation_to_kind")]
+        indexes = [
+            models.Index(fields=["to_claim", "kind"], name="relation_to_kind"),
+            # ?updated_after=: the relations changed since a time
+            models.Index(fields=["updated"], name="relation_updated"),
+        ]
         constraints = [
-            models.CheckConstraint(condition=~Q(from_claim=F("to_claim")), name="relation_not_self"),
+            FieldCheckConstraint(
+                condition=~Q(from_claim=F("to_claim")),
+                name="relation_not_self",
+                field="to_claim",
+                violation_error_message="A claim cannot be related to itself.",
+            ),
+            # the pair as a whole is the duplicate: an error of the relation, not of one field
             models.UniqueConstraint(
-                fields=["from_claim", "to_claim", "kind"], name="relation_unique_per_pair_kind"
+                fields=["from_claim", "to_claim", "kind"],
+                name="relation_unique_per_pair_kind",
+                violation_error_message="This relation between these two claims already exists.",
             ),
             # a symmetric pair is stored in one order only, so (a, b) and (b, a) cannot both exist
-            models.CheckConstraint(
+            FieldCheckConstraint(
                 condition=~Q(kind__in=["contradicts"]) | Q(from_claim__lt=F("to_claim")),
                 name="relation_symmetric_stored_once",
+                field="from_claim",
+                violation_error_message="A contradiction is stored once, from the claim with the smaller id.",
             ),
         ]
 

@@ -155,3 +155,7 @@ class VersionedModel(UpdateNeverInsertsModel):
         if rows.filter(pk=pk_val).exists():
             return VersionConflict(self, self._version_expected)
         return RowDeleted(self)
+
+
+# the change log's tables live in their own module (apps/core/changes.py); imported for Django to find
+from apps.core.changes import Change, ChangeCluster, ChangeTransaction  # noqa: E402, F401

@@ -20,6 +20,7 @@ from apps.core.admin_helpers import BidiTextarea, RevertAdminMixin
 from apps.core.admin_paginator import EstimatedCountPaginator
 from apps.credibility.curation import Warning, curation_warnings, document_warnings
 from apps.credibility.desk import desk_view, rate_url, rate_view
+from apps.credibility.export import claim_rows, csv_response
 from apps.credibility.models import SourceRating
 from apps.credibility.pictures import claim_relay_graph, claim_timeline, render_relay_graph, render_timeline
 from apps.credibility.selectors import (
@@ -232,7 +233,7 @@ class ClaimWithCredibilityAdmin(ClaimAdmin):
 
     list_display = [*ClaimAdmin.list_display[:2], "credibility", *ClaimAdmin.list_display[2:]]
     list_filter = ["credibility", *ClaimAdmin.list_filter]
-    actions = [*ClaimAdmin.actions, "compare"]
+    actions = [*ClaimAdmin.actions, "compare", "download_csv"]
     readonly_fields = [
         *ClaimAdmin.readonly_fields,
         "credibility_explained",
@@ -306,6 +307,12 @@ class ClaimWithCredibilityAdmin(ClaimAdmin):
         query = {"conflicts_of": ids[0]} if len(ids) == 1 else {"ids": ids}
         url = reverse("admin:claims_claim_compare") + "?" + urlencode(query, doseq=True)
         return HttpResponseRedirect(url)
+
+    @admin.action(description="Download selected claims as CSV", permissions=["view"])
+    def download_csv(self, request, queryset):
+        """One row per quote, as `GET /api/v1/claims/?format=csv` gives them (apps/credibility/export.py)."""
+        claims = Claim.objects.visible_to(request.user).filter(pk__in=queryset.values("pk"))
+        return csv_response(claim_rows(claims=claims.order_by("-created", "-id")), filename="claims.csv")
 
     def compare_view(self, request):
         if not self.has_view_permission(request):

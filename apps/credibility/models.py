@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.claims.models import Claim
+from apps.core.constraints import FieldCheckConstraint
 from apps.core.history import tracked
 from apps.entities.models import Entity
 
@@ -46,10 +47,22 @@ class SourceRating(models.Model):
         indexes = [
             # the current rating is the latest per entity
             models.Index(fields=["entity", "-rated_at", "-id"], name="sourcerating_entity_latest"),
+            # ?updated_after=: the ratings given since a time (a rating is never changed)
+            models.Index(fields=["rated_at"], name="sourcerating_rated_at"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(grade__in=list("ABCDEF")), name="sourcerating_grade_in_range"),
-            models.CheckConstraint(condition=~Q(rationale=""), name="sourcerating_rationale_not_empty"),
+            FieldCheckConstraint(
+                condition=Q(grade__in=list("ABCDEF")),
+                name="sourcerating_grade_in_range",
+                field="grade",
+                violation_error_message="A grade is a letter from A (reliable) to F (cannot be judged).",
+            ),
+            FieldCheckConstraint(
+                condition=~Q(rationale=""),
+                name="sourcerating_rationale_not_empty",
+                field="rationale",
+                violation_error_message="Say why: a rating needs its rationale.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -86,10 +99,18 @@ class Regrade(models.Model):
             models.Index(fields=["claim", "-at"], name="regrade_claim_at"),
         ]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(from_grade__gte=1, from_grade__lte=6), name="regrade_from_in_range"
+            FieldCheckConstraint(
+                condition=Q(from_grade__gte=1, from_grade__lte=6),
+                name="regrade_from_in_range",
+                field="from_grade",
+                violation_error_message="A grade is a number from 1 to 6.",
             ),
-            models.CheckConstraint(condition=Q(to_grade__gte=1, to_grade__lte=6), name="regrade_to_in_range"),
+            FieldCheckConstraint(
+                condition=Q(to_grade__gte=1, to_grade__lte=6),
+                name="regrade_to_in_range",
+                field="to_grade",
+                violation_error_message="A grade is a number from 1 to 6.",
+            ),
         ]
 
     def __str__(self) -> str:

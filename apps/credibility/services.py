@@ -101,6 +101,7 @@ def _evidence(claim_ids: set[int] | None) -> dict[int, _Evidence]:
     # the current ratings of the family heads and of the members the quotes name, in one query
     rated = {f[1] for f in family_of.values() if f[0] == "entity"}
     rated |= {root.id for root in roots.values() if root.kind == "entity"}
+    rated |= {families.boundary_of(root.id) for root in roots.values() if root.kind == "entity"}
     ratings = {r.entity_id: r.grade for r in SourceRating.objects.current().filter(entity__in=rated)}
 
     evidence = {}
@@ -111,16 +112,19 @@ def _evidence(claim_ids: set[int] | None) -> dict[int, _Evidence]:
         for a in same:
             root, family = roots[a.pk], family_of[a.pk]
             # the family's head too: its rating is the family's, so rating it must find this claim
+            # and the boundary it stands under (the UN for its team): a rating of it counts where the
+            # root has none, and `?root=` finds the claims by the name the explanation shows
             head_id = family[1] if family[0] == "entity" else None
-            involved = {a.speaker_id, a.origin_entity_id, root.id if root.kind == "entity" else None, head_id}
-            involved -= {None}
+            boundary_id = families.boundary_of(root.id) if root.kind == "entity" else None
+            involved = {a.speaker_id, a.origin_entity_id, root.id if root.kind == "entity" else None}
+            involved = (involved | {head_id, boundary_id}) - {None}
             sources |= involved
             if a.modality == Attestation.Modality.OPINION:
                 # an opinion is shown, never a root: it neither confirms nor weighs in a conflict
                 opinions.append({"attestation": a.pk, "stance": a.stance, "root": _root_ref(root)})
                 continue
             if family[0] == "entity":
-                grade = ratings.get(family[1]) or ratings.get(root.id)
+                grade = ratings.get(family[1]) or ratings.get(root.id) or ratings.get(boundary_id)
                 shown = families.boundary_of(root.id)  # the family as this quote names it
                 key, head = family, Root(kind="entity", id=shown, name=families.name(shown))
             else:

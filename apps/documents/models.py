@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from apps.core.constraints import FieldCheckConstraint, FieldUniqueConstraint
 from apps.core.history import tracked, tracked_links
 from apps.core.models import CreatedByModel, DatePrecision, VersionedModel, format_partial_date
 from apps.core.search import fits_search_index, search_index_error
@@ -89,9 +90,11 @@ class Document(VersionedModel, CreatedByModel):
             models.Index(fields=["language"], name="document_language"),
             # ?search= and the admin search: title and body
             GinIndex(fields=["search_vector"], name="document_search"),
+            # ?updated_after=: the documents changed since a time
+            models.Index(fields=["updated"], name="document_updated"),
         ]
         constraints = [
-            models.CheckConstraint(
+            FieldCheckConstraint(
                 condition=Q(
                     body_sha256=models.Func(
                         models.Func(
@@ -103,24 +106,36 @@ class Document(VersionedModel, CreatedByModel):
                     )
                 ),
                 name="document_body_sha256_matches",
+                field="body",
+                violation_error_message="The stored SHA-256 is not the hash of the body's text.",
             ),
-            models.CheckConstraint(
+            FieldCheckConstraint(
                 condition=Q(published__isnull=True, published_precision="")
                 | Q(published__isnull=False) & ~Q(published_precision=""),
                 name="document_published_precision_with_date",
+                field="published",
+                violation_error_message="A date and its precision go together: give the date it was "
+                "published with its precision (day, month or year), or neither.",
             ),
-            models.CheckConstraint(condition=~Q(title=""), name="document_title_not_empty"),
-            models.CheckConstraint(
+            FieldCheckConstraint(
+                condition=~Q(title=""),
+                name="document_title_not_empty",
+                field="title",
+                violation_error_message="Give the document a title.",
+            ),
+            FieldCheckConstraint(
                 condition=~Q(translation_of=models.F("id")),
                 name="document_not_own_translation",
+                field="translation_of",
                 violation_error_message="A document cannot be a translation of itself.",
             ),
             # one text, one document, whatever races (its index serves the duplicate lookups too);
             # documents known only by reference share the empty body
-            models.UniqueConstraint(
+            FieldUniqueConstraint(
                 fields=["body_sha256"],
                 condition=~Q(body=""),
                 name="document_body_unique",
+                field="body",
                 violation_error_message="This text is already stored as another document.",
             ),
         ]
@@ -145,8 +160,7 @@ class Document(VersionedModel, CreatedByModel):
 
     def save(self, *args, **kwargs) -> None:
         self.body_sha256 = body_sha256(self.body)
-        if self.published and not self.published_precision:
-            self.published_precision = DatePrecision.DAY
+        self._default_precision()
         if kwargs.get("update_fields") is not None and "body" in kwargs["update_fields"]:
             kwargs["update_fields"] = {*kwargs["update_fields"], "body_sha256"}
         super().save(*args, **kwargs)
@@ -156,7 +170,13 @@ class Document(VersionedModel, CreatedByModel):
         self.body_sha256 = body_sha256(self.body)
         super().clean_fields(exclude=exclude)
 
+    def _default_precision(self) -> None:
+        # a full date given without its precision is a day, as for claims
+        if self.published and not self.published_precision:
+            self.published_precision = DatePrecision.DAY
+
     def clean(self) -> None:
+        self._default_precision()
         if self.published is None and self.published_precision:
             raise ValidationError({"published": "Give the date whose precision is set."})
         if not fits_search_index(self.body, self.language):

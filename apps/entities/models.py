@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from apps.core.constraints import FieldCheckConstraint, FieldUniqueConstraint
 from apps.core.history import tracked, tracked_links
 from apps.core.models import CreatedByModel, TimestampedModel, VersionedModel
 
@@ -70,10 +71,22 @@ class Entity(VersionedModel, CreatedByModel):
             models.Index(fields=["kind", "name"], name="entity_kind_name"),
             # ?search= and the admin search: its name and aliases
             GinIndex(fields=["search_vector"], name="entity_search"),
+            # ?updated_after=: the entities changed since a time
+            models.Index(fields=["updated"], name="entity_updated"),
         ]
         constraints = [
-            models.CheckConstraint(condition=~Q(parent=models.F("id")), name="entity_not_own_parent"),
-            models.CheckConstraint(condition=~Q(name=""), name="entity_name_not_empty"),
+            FieldCheckConstraint(
+                condition=~Q(parent=models.F("id")),
+                name="entity_not_own_parent",
+                field="parent",
+                violation_error_message="An entity cannot be inside itself.",
+            ),
+            FieldCheckConstraint(
+                condition=~Q(name=""),
+                name="entity_name_not_empty",
+                field="name",
+                violation_error_message="Give the entity a name.",
+            ),
         ]
 
     BOUNDARY_KINDS = frozenset({Kind.GOVERNMENT, Kind.ORGANIZATION, Kind.OUTLET})
@@ -127,8 +140,18 @@ class Alias(TimestampedModel):
         ordering = ["entity", "name"]
         indexes = [models.Index(fields=["name"], name="alias_name")]
         constraints = [
-            models.UniqueConstraint(fields=["entity", "name"], name="alias_unique_per_entity"),
-            models.CheckConstraint(condition=~Q(name=""), name="alias_name_not_empty"),
+            FieldUniqueConstraint(
+                fields=["entity", "name"],
+                name="alias_unique_per_entity",
+                field="name",
+                violation_error_message="The entity already has this alias.",
+            ),
+            FieldCheckConstraint(
+                condition=~Q(name=""),
+                name="alias_name_not_empty",
+                field="name",
+                violation_error_message="An alias cannot be empty.",
+            ),
         ]
 
     def __str__(self) -> str:

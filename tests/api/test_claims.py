@@ -184,7 +184,7 @@ def test_a_claim_without_contradictions_has_no_conflicts(api_client, make_claim)
     assert (response.status_code, response.json()) == (200, [])
 
 
-def test_the_api_root_lists_the_seven_resources(api_client):
+def test_the_api_root_lists_its_resources(api_client):
     response = api_client.get("/api/v1/")
 
     assert response.status_code == 200
@@ -196,6 +196,7 @@ def test_the_api_root_lists_the_seven_resources(api_client):
         "relations",
         "source-ratings",
         "regrades",
+        "claimreview",
     }
 
 

@@ -133,6 +133,24 @@ def test_rating_the_source_a_family_draws_on_regrades_the_familys_claims(ties, e
     assert explanation(ties)["pair"] == "A1"
 
 
+def test_rating_the_organisation_an_unrated_team_belongs_to_regrades_its_claims(
+    make_entity, make_claim, make_attestation, editor
+):
+    # the team draws on member states' intelligence, which heads the family: the UN is its boundary
+    un = make_entity("United Nations", kind=Entity.Kind.ORGANIZATION)
+    team = make_entity("Monitoring Team", kind=Entity.Kind.ORGANIZATION, parent=un)
+    team.draws_on.add(make_entity("Member states' intelligence", kind=Entity.Kind.GOVERNMENT))
+    claim = make_claim("Al-Qaeda is in Kunar.")
+    make_attestation("القاعدة ما زالت في كونار", claim=claim, origin_entity=team)
+    credibility_recompute(claim_ids=[claim.pk])
+
+    source_rating_create(entity=un, grade="A", rationale="Say its findings held up.", by=editor)
+
+    claim.refresh_from_db()
+    assert un.pk in claim.credibility_sources
+    assert claim.credibility_explanation["pair"] == "A2"
+
+
 INTERESTED = "(the claim's own subject: not weighed against independent sources)"
 
 

@@ -9,7 +9,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from apps.core.constraints import CONFLICTS, violation, violation_message
+from apps.core.constraints import CONFLICTS, violation, violation_field, violation_message
 from apps.core.models import RowDeleted, VersionConflict
 from apps.core.outage import RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE, database_unavailable
 from apps.core.search import PROGRAM_LIMIT_EXCEEDED, TSVECTOR_LIMIT
@@ -68,8 +68,12 @@ def exception_handler(exc, context):
         )
     if isinstance(exc, IntegrityError):
         # a rule the database held after the request's own checks passed: a race lost, in words
-        code = status.HTTP_409_CONFLICT if violation(exc)[0] in CONFLICTS else status.HTTP_400_BAD_REQUEST
-        return Response({"detail": violation_message(exc)}, status=code)
+        if violation(exc)[0] in CONFLICTS:
+            return Response({"detail": violation_message(exc)}, status=status.HTTP_409_CONFLICT)
+        # a rule of one field (a check the model's validation did not see): on that field, as a 400 is
+        field = violation_field(exc)
+        body = {field: [violation_message(exc)]} if field else {"detail": violation_message(exc)}
+        return Response(body, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, OperationalError) and sqlstate in RETRYABLE:
         return Response(
             {

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import django_filters as filters
+from django import forms
 from django.core.validators import RegexValidator
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Func, IntegerField, OuterRef, Q, QuerySet
+from django.db.models.fields.json import KeyTransform
+from django.db.models.functions import Coalesce
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
@@ -68,6 +71,18 @@ class IdFilter(filters.ModelChoiceFilter):
     """One id."""
 
 
+@extend_schema_field(OpenApiTypes.INT)
+class CountFilter(filters.NumberFilter):
+    """A whole number from 0 (django-filter's NumberFilter takes decimals)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", 1_000_000)
+        super().__init__(*args, **kwargs)
+
+
 @extend_schema_field(OpenApiTypes.BOOL)
 class StrictBooleanFilter(filters.TypedChoiceFilter):
     """`true`/`false` (or 1/0); django-filter's BooleanFilter reads anything else as "not given"."""
@@ -126,6 +141,22 @@ class ClaimFilter(SearchableFilterSet):
     )
     document = IdsFilter(
         queryset=Document.objects.all(), method="filter_attested", label="Attested in these documents"
+    )
+    origin = IdsFilter(
+        queryset=Entity.objects.all(),
+        method="filter_origin",
+        label="Has a quote relayed from these entities (its origin entity, or the outlet or an author "
+        "of its origin document)",
+    )
+    root = IdsFilter(
+        queryset=Entity.objects.all(),
+        method="filter_root",
+        label="Rests on these entities: its grade counts them as a speaker, an origin or an independent "
+        "root (or a root's source family)",
+    )
+    min_roots = CountFilter(
+        method="filter_min_roots",
+        label="At least this many independent roots (affirming and denying, as the grade lists them)",
     )
     status = filters.MultipleChoiceFilter(choices=Claim.Status.choices)
     publication = filters.ChoiceFilter(choices=Claim.Publication.choices)
@@ -186,6 +217,34 @@ class ClaimFilter(SearchableFilterSet):
         # EXISTS keeps one row per claim, whatever the number of matching attestations
         matching = Attestation.objects.filter(claim=OuterRef("pk"), **{self._attested_lookups[name]: value})
         return queryset.filter(Exists(matching))
+
+    def filter_origin(self, queryset, name, value):
+        if not value:
+            return queryset
+        relayed = Attestation.objects.filter(
+            Q(origin_entity__in=value)
+            | Q(origin_document__outlet__in=value)
+            | Q(origin_document__authors__in=value),
+            claim=OuterRef("pk"),
+        )
+        return queryset.filter(Exists(relayed))
+
+    def filter_root(self, queryset, name, value):
+        if not value:
+            return queryset
+        # the stored `credibility_sources` (its GIN index): every entity the grade rests on
+        return queryset.filter(credibility_sources__overlap=[entity.pk for entity in value])
+
+    def filter_min_roots(self, queryset, name, value):
+        if value is None:
+            return queryset
+
+        def roots(side: str) -> Coalesce:
+            listed = KeyTransform(side, "credibility_explanation")
+            return Coalesce(Func(listed, function="jsonb_array_length", output_field=IntegerField()), 0)
+
+        counted = roots("independent_affirming") + roots("independent_denying")
+        return queryset.alias(independent_roots=counted).filter(independent_roots__gte=value)
 
     def filter_reported(self, queryset, name, value):
         # both bounds hold for one document: reported within a window, not once before and once after

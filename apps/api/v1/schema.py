@@ -83,6 +83,9 @@ class AutoSchema(SpectacularAutoSchema):
         paged = any(where == "query" and name in PAGE_PARAMETERS for where, name in parameters)
         if paged or any(where == "path" for where, _ in parameters):
             errors["404"] = OpenApiResponse(ErrorSerializer, "No such object (or page, or cursor).")
+        errors["406"] = OpenApiResponse(
+            ErrorSerializer, "None of the media types that Accept names can be answered with."
+        )
         if self.method == "DELETE":
             errors["409"] = OpenApiResponse(ErrorSerializer, "Other rows still refer to this one.")
         elif self.method in ("POST", "PUT", "PATCH") and "requestBody" in operation:

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 
 from apps.api.v1 import filters, serializers
 from apps.api.v1.exceptions import RETRYABLE, Conflict
+from apps.api.v1.formats.csv import AttestationsCSV, ClaimsCSV
 from apps.api.v1.permissions import CanReadHistory, RolePermission, is_editor
 from apps.claims.models import Attestation, Claim, ClaimRelation, ClaimSubject
 from apps.claims.selectors import claim_conflicts
@@ -275,7 +276,9 @@ def _visible_claims(user):
     return Claim.objects.visible_to(user)
 
 
-class ClaimViewSet(_RetryDeadlocks, _VersionPreconditions, _ReadWriteSerializers, viewsets.ModelViewSet):
+class ClaimViewSet(
+    ClaimsCSV, _RetryDeadlocks, _VersionPreconditions, _ReadWriteSerializers, viewsets.ModelViewSet
+):
     read_serializer_class = serializers.ClaimReadSerializer
     write_serializer_class = serializers.ClaimWriteSerializer
     permission_classes = [RolePermission]
@@ -375,7 +378,7 @@ class ClaimViewSet(_RetryDeadlocks, _VersionPreconditions, _ReadWriteSerializers
 
 @answered_with(serializers.AttestationReadSerializer)
 class AttestationViewSet(
-    _RetryDeadlocks, _VersionPreconditions, _ReadWriteSerializers, viewsets.ModelViewSet
+    AttestationsCSV, _RetryDeadlocks, _VersionPreconditions, _ReadWriteSerializers, viewsets.ModelViewSet
 ):
     read_serializer_class = serializers.AttestationReadSerializer
     write_serializer_class = serializers.AttestationWriteSerializer
@@ -457,6 +460,8 @@ class SourceRatingViewSet(
 ):
     """Ratings are history: added, never edited."""
 
+    # no PUT, PATCH or DELETE: _RetryDeadlocks defines update and destroy, which the router would route
+    http_method_names = ["get", "post", "head", "options"]
     serializer_class = serializers.SourceRatingSerializer
     permission_classes = [RolePermission]
     # ratings can be back-dated, so cursors key on the order they were added in
