@@ -235,8 +235,11 @@ STORAGES = {
         else "whitenoise.storage.CompressedStaticFilesStorage"
     },
 }
-# without a collectstatic (tests, `make run`), the files are found where the apps keep them
+# without a collectstatic (tests, `make run`), the files are found where the apps keep them; the
+# (empty, git-ignored) folder is made so that whitenoise has no missing STATIC_ROOT to warn about
 WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
+if not STATIC_MANIFEST:
+    Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 
 # The admin's bulk actions and inlines post many fields at once (a document with its attestations).
 DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=5000)
