@@ -7,13 +7,12 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
-from django.core.management import call_command
 
 from apps.accounts.roles import EDITOR, FACT_CHECKER
 from apps.claims.models import Attestation, Claim
-from apps.credibility.services import credibility_recompute
 from apps.documents.models import Document
 from apps.entities.models import Entity
+from tests.seeding import seed_load
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_FIXTURE = ROOT / "fixtures" / "seed.json"
@@ -100,6 +99,7 @@ def editor_client(client, editor):
 
 @pytest.fixture
 def seed(db):
-    """The curated seed corpus: five Arabic articles, their claims, quotes and conflicts."""
-    call_command("loaddata", str(SEED_FIXTURE), verbosity=0)
-    credibility_recompute()  # as `manage.py seed` does: the fixture holds no computed grades
+    """The curated seed corpus: five Arabic articles, their claims, quotes and conflicts, graded as
+    `manage.py seed` grades them (the fixture holds no computed grades); restored from a snapshot
+    after the first load of the process (tests/seeding.py)."""
+    seed_load(SEED_FIXTURE)
