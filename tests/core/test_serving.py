@@ -52,6 +52,12 @@ def production_server(transactional_db, tmp_path):
         "WEB_CONCURRENCY": "2",
         "DATABASE_POOL": "true",
     }
+    if db["HOST"].startswith("/"):
+        # the embedded server listens on a socket in a folder: a URL without a host, libpq's
+        # PGHOST and PGPORT naming the folder and the port
+        env.update(
+            DATABASE_URL=f"postgres://{db['USER']}@/{db['NAME']}", PGHOST=db["HOST"], PGPORT=str(db["PORT"])
+        )
     collected = subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, timeout=120
     )
