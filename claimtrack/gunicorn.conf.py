@@ -20,3 +20,12 @@ accesslog = "-"
 errorlog = "-"
 # behind a reverse proxy (docs/scaling.md): trust its X-Forwarded-* headers from these addresses
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_worker_init(worker) -> None:
+    """Move what the loaded application allocated out of the garbage collector's reach: a full
+    collection walked those objects every few requests (96–143 ms, the p95 tail; issue 17)."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
