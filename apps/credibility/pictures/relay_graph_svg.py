@@ -4,12 +4,12 @@ them, the independent sources split into those counted toward the grade and thos
 from __future__ import annotations
 
 from itertools import pairwise
-from urllib.parse import urlencode
 
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import get_language_bidi
 
+from apps.credibility.desk import rate_url
 from apps.credibility.pictures.groups import AFFIRMS, HEDGED, OPINION
 from apps.credibility.pictures.relay_graph import (
     COLUMN_TITLES,
@@ -160,11 +160,6 @@ def relay_graph_layout(
         "graph": graph,
         "groups": [(boxes[k], [_steps(graph, chain) for chain in graph.chains_to(k)]) for k in sources],
     }
-
-
-def rate_url(entity_id: int, next_path: str) -> str:
-    """Where an editor rates this entity, coming back to `next_path`."""
-    return reverse("admin:entities_entity_rate", args=[entity_id]) + "?" + urlencode({"next": next_path})
 
 
 STEP_WORDS = ["in", "said by", "relayed from", "root", "independent source"]
