@@ -28,9 +28,15 @@ seed: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed
 
-## dev: the development server (reloads on every change; DEBUG from .env)
+# A task-queue worker beside the server (background regrades, apps/credibility/tasks.py): started
+# first, stopped when the server stops, and Ctrl-C stops both. Prefix a recipe line that runs a server.
+WITH_WORKER = $(BIN)/python manage.py procrastinate worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; trap 'exit 130' INT TERM;
+
+## dev: the development server (reloads on every change; DEBUG from .env) and a task-queue worker
+## (which does not reload: restart `make dev` after changing a task)
 dev: install
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@$(WITH_WORKER) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # `make serve` answers plain HTTP on this machine; behind a proxy that terminates TLS, run it with
 # LOCAL_HTTP=false (HTTPS redirects, secure cookies, HSTS: docs/scaling.md)
@@ -41,15 +47,22 @@ SERVE_ENV = DEBUG=false STATIC_MANIFEST=true ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127
 	CSRF_COOKIE_SECURE=false SECURE_HSTS_SECONDS=0 SECURE_HSTS_INCLUDE_SUBDOMAINS=false SECURE_HSTS_PRELOAD=false)
 
 ## serve: the production server: gunicorn (two workers a core, and one), DEBUG off, static files
-## collected and served by whitenoise; HOST, PORT and WEB_CONCURRENCY set where and how many
+## collected and served by whitenoise, and a task-queue worker beside it; HOST, PORT and
+## WEB_CONCURRENCY set where and how many
 serve: install
 	$(SERVE_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	$(SERVE_ENV) HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn --config claimtrack/gunicorn.conf.py claimtrack.wsgi
+	@export $(SERVE_ENV); $(WITH_WORKER) \
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn --config claimtrack/gunicorn.conf.py claimtrack.wsgi
 
-## test: the whole suite (DATABASE_URL when set, one worker per core; else the embedded PostgreSQL
-## under var/, in one process)
+## test: the whole suite, one worker per core, on DATABASE_URL when set, else on the embedded
+## PostgreSQL under var/ (one server, a test database per worker); prints how long it took
+# loadgroup: tests marked with one xdist_group run in one worker (the replica tests share the pair of
+# servers they start; the fuzz tests share the cases they draw); every other test is handed out as
+# with the default
 test: install
-	$(BIN)/python -m pytest $(if $(DATABASE_URL),-n auto)
+	@started=$$(date +%s); $(BIN)/python -m pytest -n auto --dist loadgroup; status=$$?; \
+	echo "make test: $$(( $$(date +%s) - started )) s on $$(nproc) cores (load average $$(cut -d' ' -f1-3 /proc/loadavg))"; \
+	exit $$status
 
 ## lint: ruff check and ruff format --check
 lint: install

@@ -20,6 +20,9 @@ accesslog = "-"
 errorlog = "-"
 # behind a reverse proxy (docs/scaling.md): trust its X-Forwarded-* headers from these addresses
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# no control socket (gunicorn 27): its default path is one for every gunicorn of this user, so a
+# second server on the machine (tests, a benchmark) would take it from the first; nothing uses it
+control_socket_disable = True
 
 
 def post_worker_init(worker) -> None:

@@ -10,7 +10,7 @@ import environ
 import pghistory
 from django.core.exceptions import ImproperlyConfigured
 
-from apps.core.database import database_config
+from apps.core.database import REPLICA_LAG_CHECK_SECONDS, database_config, replica_configs
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "health_check",
     "pgtrigger",
     "pghistory",
+    # the task queue on PostgreSQL: background regrades (apps/credibility/tasks.py, docs/scaling.md)
+    "procrastinate.contrib.django",
     "apps.core",
     "apps.entities",
     "apps.documents",
@@ -104,6 +106,9 @@ MIDDLEWARE = [
     "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # API reads to a replica when DATABASE_REPLICA_URLS names some, with read-your-writes; below the
+    # authentication, so it knows the client, and low, so a read retried on the primary re-runs little
+    "apps.core.replicas.ReplicaMiddleware",
     "apps.api.middleware.StatementTimeoutMiddleware",
     # last, as django-axes asks: a locked-out login (admin or API) becomes a 429 with Retry-After
     "axes.middleware.AxesMiddleware",
@@ -165,6 +170,33 @@ if env.bool("DATABASE_POOL", default=False):
         "timeout": env.int("DATABASE_POOL_TIMEOUT", default=10),
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them: Django must not as well
+
+# Read replicas (docs/scaling.md, "Read replicas"): PostgreSQL streaming replicas, as replica_1, replica_2, …
+# configured as the primary is. API reads go to one (apps/core/replicas.py), everything else to the
+# primary; a client that wrote reads from the primary for DATABASE_REPLICA_STICKY_SECONDS; a replica
+# more than DATABASE_REPLICA_MAX_LAG_SECONDS behind, or that does not answer, is skipped.
+DATABASES.update(
+    replica_configs(
+        urls=env.list("DATABASE_REPLICA_URLS", default=[]),
+        default=DATABASES["default"],
+        connect_timeout=env.int("DATABASE_REPLICA_CONNECT_TIMEOUT", default=2),
+        statement_timeout_ms=API_STATEMENT_TIMEOUT_MS,
+    )
+)
+DATABASE_ROUTERS = ["apps.core.replicas.ReplicaRouter"]
+DATABASE_REPLICA_STICKY_SECONDS = env.float("DATABASE_REPLICA_STICKY_SECONDS", default=10.0)
+DATABASE_REPLICA_MAX_LAG_SECONDS = env.float("DATABASE_REPLICA_MAX_LAG_SECONDS", default=5.0)
+# a replica that did not answer is left alone this long before it is tried again
+DATABASE_REPLICA_RETRY_SECONDS = env.float("DATABASE_REPLICA_RETRY_SECONDS", default=5.0)
+# read-your-writes: a replica in use is at most the lag allowed plus the age of its last measurement
+# behind, so a writer returns to the replicas only once its write is on every one they may use
+if DATABASE_REPLICA_STICKY_SECONDS < DATABASE_REPLICA_MAX_LAG_SECONDS + REPLICA_LAG_CHECK_SECONDS:
+    raise ImproperlyConfigured(
+        f"DATABASE_REPLICA_STICKY_SECONDS ({DATABASE_REPLICA_STICKY_SECONDS:g}) must be at least "
+        f"DATABASE_REPLICA_MAX_LAG_SECONDS ({DATABASE_REPLICA_MAX_LAG_SECONDS:g}) plus "
+        f"{REPLICA_LAG_CHECK_SECONDS:g}: a client that wrote could otherwise read a replica without "
+        "its write."
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -250,13 +282,19 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 *
 REST_FRAMEWORK = {
     # Token first: an anonymous write is then a 401 with `WWW-Authenticate: Token`, which tells a
     # script what to send; the browsable API still logs in with the session.
+    # JSON by orjson (apps/api/v1/renderers.py), and the browsable API for people
+    "DEFAULT_RENDERER_CLASSES": [
+        "apps.api.v1.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "apps.api.v1.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["apps.api.v1.permissions.RolePermission"],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        # django-filter's, skipped for a request that names none of the view's filters
+        "apps.api.v1.filters.FilterBackend",
         "apps.api.v1.filters.StrictOrderingFilter",
         # ?updated_after= on every list of rows that record when they changed
         "apps.api.v1.updated_after.UpdatedAfterFilter",
@@ -306,6 +344,23 @@ PGHISTORY_CREATED_AT_FUNCTION = "clock_timestamp()"
 # no reverse accessor from a tracked row to its events: code that walks the model graph (an entity
 # merge moves "every row pointing at it") must never move history onto another row
 PGHISTORY_OBJ_FIELD = pghistory.ObjForeignKey(related_name="+")
+
+# Background regrades (apps/credibility/tasks.py): a write that moves at most REGRADE_INLINE_MAX claims
+# regrades them in its own request; more go to the task queue, REGRADE_CHUNK_SIZE claims a job, each
+# job its own transaction. `make run` and `make serve` start a worker (`manage.py procrastinate worker`).
+REGRADE_INLINE_MAX = env.int("REGRADE_INLINE_MAX", default=200)
+REGRADE_CHUNK_SIZE = env.int("REGRADE_CHUNK_SIZE", default=500)
+# A worker says it is alive every WORKER_HEARTBEAT_SECONDS; one silent for WORKER_STALLED_SECONDS is
+# taken for dead, and the jobs it was running are retried by another worker.
+PROCRASTINATE_WORKER_DEFAULTS = {
+    "update_heartbeat_interval": env.float("WORKER_HEARTBEAT_SECONDS", default=10.0),
+    "stalled_worker_timeout": env.float("WORKER_STALLED_SECONDS", default=30.0),
+}
+# How often a worker looks for the jobs of a silent worker and for batches left without a job (cron;
+# a sixth field is seconds)
+REGRADE_WATCH_CRON = env.str("REGRADE_WATCH_CRON", default="* * * * *")
+# procrastinate's job tables in the admin are for reading: jobs are deferred by the services only
+PROCRASTINATE_READONLY_MODELS = True
 
 LOGGING = {
     "version": 1,

@@ -7,17 +7,48 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
+from pytest_django.fixtures import _get_databases_for_setup
 
 from apps.accounts.roles import EDITOR, FACT_CHECKER
 from apps.claims.models import Attestation, Claim
 from apps.documents.models import Document
 from apps.entities.models import Entity
-from tests.seeding import seed_load
+from tests.seeding import committed_flush_by_delete, seed_load
+from tests.speedups import migrated_template_copy, whitenoise_index_once
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_FIXTURE = ROOT / "fixtures" / "seed.json"
 
 BODY = "قال المتحدث إن طالبان قطعت علاقاتها مع القاعدة. وقال التقرير إن القاعدة ما زالت في كونار."
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(request, django_test_environment, django_db_blocker, django_db_modify_db_settings):
+    """pytest-django's, with each process's test database copied from a migrated template instead of
+    migrated anew (tests/speedups.py); dropped at the end as before."""
+    from django.test.utils import setup_databases, teardown_databases
+
+    aliases, serialized_aliases = _get_databases_for_setup(request.session.items)
+    verbosity = request.config.option.verbose
+    with django_db_blocker.unblock(), migrated_template_copy():
+        databases = setup_databases(
+            verbosity=verbosity,
+            interactive=False,
+            aliases=aliases,
+            serialized_aliases=serialized_aliases,
+            keepdb=True,
+        )
+    yield
+    with django_db_blocker.unblock():
+        teardown_databases(databases, verbosity=verbosity)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _built_once_a_process():
+    """Empty the database after a test on committed data by DELETE, not TRUNCATE (tests/seeding.py),
+    and index the static files once, not for every test client (tests/speedups.py)."""
+    with committed_flush_by_delete(), whitenoise_index_once():
+        yield
 
 
 @pytest.fixture(autouse=True)

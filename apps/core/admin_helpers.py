@@ -228,7 +228,7 @@ class VersionedAdminMixin:
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         with grade_moves() as moves:
             response = self._changeform_or_message(request, object_id, form_url, extra_context)
-        if moves:
+        if moves or moves.queued:
             # a grade never moves silently: the save that moved it says so
             self.message_user(request, describe_grade_moves(moves), messages.WARNING)
         return response

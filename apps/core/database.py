@@ -61,3 +61,54 @@ def _ensure_database(config: dict[str, Any]) -> None:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]).fetchone()
         if not exists:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(config["NAME"])))
+
+
+# The router measures a replica's lag at most once in this many seconds, per process (apps/core/replicas.py).
+REPLICA_LAG_CHECK_SECONDS = 1.0
+
+
+def replica_configs(
+    *, urls: list[str], default: dict[str, Any], connect_timeout: int, statement_timeout_ms: int
+) -> dict[str, dict[str, Any]]:
+    """Return DATABASES' replica_1, replica_2, … for these URLs, configured as `default` is."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    configs = {}
+    # "a, b" and a trailing comma are a list of two
+    for number, url in enumerate([url.strip() for url in urls if url.strip()], start=1):
+        # the URL is not repeated in the error: it may hold a password
+        refused = ImproperlyConfigured(
+            f"DATABASE_REPLICA_URLS: entry {number} is not a PostgreSQL URL "
+            "(postgres://user:password@host:port/name, entries separated by commas)."
+        )
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # django-environ warns of an unknown scheme: refused below
+                config = environ.Env.db_url_config(url)
+        except ValueError as error:  # a port that is not a number
+            raise refused from error
+        if config.get("ENGINE") != "django.db.backends.postgresql" or not config.get("NAME"):
+            raise refused
+        options = dict(config.get("OPTIONS", {}))
+        # a replica that does not answer is skipped after this long, not waited for (libpq counts whole
+        # seconds, and at least 2)
+        options.setdefault("connect_timeout", connect_timeout)
+        if statement_timeout_ms > 0:
+            # a replica serves API reads only: their timeout holds from the connection's start, no SET
+            # and RESET round trips (the primary's is set per API request: apps/api/middleware.py)
+            timeout = f"-c statement_timeout={statement_timeout_ms}"
+            options["options"] = f"{options['options']} {timeout}" if options.get("options") else timeout
+        pool = default.get("OPTIONS", {}).get("pool")
+        if pool:
+            # a pool waits `timeout` for a connection: for a replica, no longer than its connect timeout
+            pool = {**pool, "timeout": min(pool.get("timeout", connect_timeout), connect_timeout)}
+            options["pool"] = pool
+        config.update(
+            OPTIONS=options,
+            CONN_MAX_AGE=default.get("CONN_MAX_AGE", 0),
+            CONN_HEALTH_CHECKS=default.get("CONN_HEALTH_CHECKS", False),
+            # the test database is the primary's: nothing to create on a replica
+            TEST={"MIRROR": "default"},
+        )
+        configs[f"replica_{number}"] = config
+    return configs

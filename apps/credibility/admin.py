@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import partial
 from urllib.parse import urlencode
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
@@ -18,6 +18,7 @@ from apps.claims.admin import ClaimAdmin, DocumentWithAttestationsAdmin
 from apps.claims.models import Claim
 from apps.core.admin_helpers import BidiTextarea, RevertAdminMixin
 from apps.core.admin_paginator import EstimatedCountPaginator
+from apps.core.journal import describe_queued_regrades
 from apps.credibility.curation import Warning, curation_warnings, document_warnings
 from apps.credibility.desk import desk_view, rate_url, rate_view
 from apps.credibility.export import claim_rows, csv_response
@@ -25,11 +26,12 @@ from apps.credibility.models import SourceRating
 from apps.credibility.pictures import claim_relay_graph, claim_timeline, render_relay_graph, render_timeline
 from apps.credibility.selectors import (
     claim_ids_with_conflicts,
+    claim_regrading,
     claims_for_comparison,
     entities_ranked_by_reliability,
     track_records,
 )
-from apps.credibility.services import claims_resting_on, credibility_recompute
+from apps.credibility.services import claims_regrade
 from apps.documents.models import Document
 from apps.entities.admin import EntityAdmin
 from apps.entities.models import Entity
@@ -72,7 +74,9 @@ class SourceRatingAdmin(RevertAdminMixin, _RatingMixin, admin.ModelAdmin):
         if not change:
             obj.rated_by = request.user
         super().save_model(request, obj, form, change)
-        credibility_recompute(claim_ids=claims_resting_on([obj.entity_id]))
+        queued = claims_regrade(resting_on=[obj.entity_id], reason=f"{obj.entity} rated {obj.grade}")
+        if queued:
+            self.message_user(request, describe_queued_regrades(queued), messages.INFO)
 
 
 class SourceRatingInline(_RatingMixin, admin.TabularInline):
@@ -184,8 +188,9 @@ class EntityWithRatingsAdmin(EntityAdmin):
 
     def save_related(self, request, form, formsets, change) -> None:
         super().save_related(request, form, formsets, change)
-        # a new rating, or a new name that the explanations quote
-        credibility_recompute(claim_ids=claims_resting_on([form.instance.pk]))
+        # a new rating, or a new name that the explanations quote (many claims: regraded in the
+        # background, and the page's message says how many)
+        claims_regrade(resting_on=[form.instance.pk], reason=f"{form.instance.name} edited")
 
     def save_formset(self, request, form, formset, change) -> None:
         if formset.model is SourceRating:
@@ -263,7 +268,8 @@ class ClaimWithCredibilityAdmin(ClaimAdmin):
 
     @admin.display(description="credibility")
     def credibility_explained(self, obj: Claim) -> str:
-        return render_to_string("admin/credibility/explanation.html", {"claim": obj})
+        context = {"claim": obj, "regrading": claim_regrading(obj)}
+        return render_to_string("admin/credibility/explanation.html", context)
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)

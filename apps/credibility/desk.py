@@ -28,7 +28,7 @@ from apps.core.admin_paginator import EstimatedCountPaginator
 from apps.core.journal import describe_grade_moves, grade_moves
 from apps.core.models import RowDeleted, VersionConflict
 from apps.credibility.models import SourceRating
-from apps.credibility.selectors import DESK_QUEUES, desk_queue, track_records
+from apps.credibility.selectors import DESK_QUEUES, claims_with_regrading, desk_queue, track_records
 from apps.credibility.services import claims_resting_on, source_rating_create
 from apps.entities.models import Entity
 
@@ -118,7 +118,8 @@ def desk_view(admin_site, request: HttpRequest) -> HttpResponse:
         "grade": filters.get("grade"),
         "text": filters.get("q") or "",
     }
-    claims = desk_queue(queue=queue, **common)
+    # each row says whether its grade waits for a background regrade, in the page's own query
+    claims = claims_with_regrading(desk_queue(queue=queue, **common))
     paginator = EstimatedCountPaginator(claims, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     tabs = []
@@ -242,7 +243,8 @@ def rate_view(admin_site, request: HttpRequest, object_id: int) -> HttpResponse:
                 by=request.user,
             )
         messages.success(request, f"{entity.name} is now rated {rating.grade}.")
-        if moves:
+        if moves or moves.queued:
+            # a fan-out on the task queue is said as a count: its moves are not known yet
             messages.warning(request, describe_grade_moves(moves))
         else:
             messages.info(request, "No claim's grade moved.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -115,3 +116,92 @@ class Regrade(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.claim_id} {self.from_grade} → {self.to_grade} ({self.at:%Y-%m-%d %H:%M})"
+
+
+class RegradeBatch(models.Model):
+    """A fan-out queued by one write (a rating, a merge, a rename): its claims wait in `PendingRegrade`
+    until the chunk jobs of `apps/credibility/tasks.py` regrade them."""
+
+    reason = models.TextField(
+        help_text="What queued it, in words: the rating or edit that moves these grades."
+    )
+    total = models.PositiveIntegerField(default=0, help_text="How many claims it queued.")
+    # the entities whose claims it regrades: until the batch is planned into chunks, a claim resting
+    # on one of them is "being regraded" (the write that queued it marks no claim itself)
+    resting_on = ArrayField(models.IntegerField(), default=list)
+    queued_at = models.DateTimeField(default=timezone.now)
+    # the chunk jobs are deferred once: a planning job run again after a crash finds this set
+    planned_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # `regrading`: the batches not planned yet, whose claims are found by their entities
+            models.Index(fields=["queued_at"], condition=Q(planned_at=None), name="regradebatch_unplanned"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reason} ({self.total} claims, {self.queued_at:%Y-%m-%d %H:%M})"
+
+
+class PendingRegrade(models.Model):
+    """Claims whose stored grade waits for a queued regrade, one chunk job's worth a row: "being
+    regraded" in the API and the admin.
+
+    Written by one INSERT … SELECT in the planning job of their batch, deleted by the chunk job that
+    regrades them, in that job's transaction: the claims table, with its history triggers, is never
+    touched to mark them. A claim two batches queued is in a chunk of each; each
+    batch regrades it after its own write committed, so neither write is missed.
+    """
+
+    # No foreign-key constraint, and a chunk of claims a row rather than a row a claim: a row, an index
+    # entry and a constraint check per claim wrote 16 times the WAL for a fan-out of 50,000 claims
+    # (bench/regrade.py, docs/scaling.md). A claim deleted meanwhile is skipped by its chunk; a batch
+    # is never deleted.
+    batch = models.ForeignKey(
+        RegradeBatch, on_delete=models.DO_NOTHING, db_constraint=False, related_name="pending"
+    )
+    first_claim = models.BigIntegerField()
+    last_claim = models.BigIntegerField()
+    claim_ids = ArrayField(models.BigIntegerField())
+
+    class Meta:
+        indexes = [
+            # `regrading`: the chunks whose id range holds a claim, then its id among theirs
+            models.Index(fields=["first_claim", "last_claim"], name="pendingregrade_range"),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{len(self.claim_ids)} claims, #{self.first_claim}–#{self.last_claim}, of batch {self.batch_id}"
+        )
+
+
+class EntityReliability(models.Model):
+    """An entity's current rating and track record, stored for the entities list to read by a join.
+
+    One row an entity that was ever rated or affirmed a published claim (none: unrated, no record).
+    Kept current by the database triggers of migration 0008, in the transaction of every write to
+    ratings and claims (services, admin, bulk writes and deletes alike): never written from Python.
+    """
+
+    # hidden (`+`): a merge moves the links to an entity, and this row is no link (it goes with its entity)
+    entity = models.OneToOneField(
+        Entity,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+        related_query_name="stored_reliability",
+    )
+    # the latest rating's, as `SourceRating.objects.current()` gives it
+    grade = models.CharField(max_length=1, null=True, blank=True)
+    rationale = models.TextField(null=True, blank=True)
+    rated_at = models.DateTimeField(null=True, blank=True)
+    # the published claims it affirmed (as speaker or root), and of those the ones judged since
+    affirmed = models.IntegerField(db_default=0)
+    corroborated = models.IntegerField(db_default=0)
+    refuted = models.IntegerField(db_default=0)
+
+    def __str__(self) -> str:
+        record = f"{self.corroborated} right, {self.refuted} wrong of {self.affirmed}"
+        return f"#{self.entity_id} {self.grade or 'unrated'}, {record}"

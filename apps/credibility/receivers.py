@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from apps.credibility.services import claims_resting_on, credibility_recompute
+from apps.credibility.services import claims_regrade, credibility_recompute
 
 
 def regrade_changed_claims(sender, claim_ids, **kwargs) -> None:
@@ -11,7 +11,7 @@ def regrade_changed_claims(sender, claim_ids, **kwargs) -> None:
 
 def regrade_after_merge(sender, keep, duplicate_id, **kwargs) -> None:
     # two roots may now be one: every claim that rested on either entity is regraded
-    credibility_recompute(claim_ids=claims_resting_on([keep.pk, duplicate_id]))
+    claims_regrade(resting_on=[keep.pk, duplicate_id], reason=f"#{duplicate_id} merged into {keep.name}")
 
 
 def regrade_after_revert(sender, instance, previous, **kwargs) -> None:
@@ -20,6 +20,6 @@ def regrade_after_revert(sender, instance, previous, **kwargs) -> None:
     from apps.entities.models import Entity
 
     if sender is Entity:
-        credibility_recompute(claim_ids=claims_resting_on([instance.pk]))
+        claims_regrade(resting_on=[instance.pk], reason=f"{instance.name} reverted")
     elif sender is SourceRating:
-        credibility_recompute(claim_ids=claims_resting_on([instance.entity_id]))
+        claims_regrade(resting_on=[instance.entity_id], reason=f"a rating of #{instance.entity_id} reverted")

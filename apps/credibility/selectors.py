@@ -6,12 +6,15 @@ import datetime
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import connection
 from django.db.models import (
+    BigIntegerField,
     BooleanField,
     Case,
     Exists,
     ExpressionWrapper,
+    F,
     FloatField,
     Func,
     IntegerField,
@@ -29,7 +32,7 @@ from django.db.models.functions import Cast, Coalesce
 from apps.claims.models import Attestation, Claim
 from apps.claims.selectors import claim_conflicts
 from apps.core.search import search_queryset
-from apps.credibility.models import Regrade, SourceRating
+from apps.credibility.models import PendingRegrade, Regrade, RegradeBatch, SourceRating
 from apps.entities.models import Entity
 
 # Laplace's rule of succession: one imagined right and one imagined wrong call, so an entity with
@@ -174,13 +177,6 @@ def _latest_rating(field_name: str) -> Subquery:
     return Subquery(latest.values(field_name)[:1])
 
 
-def _counted(claims, figure=None) -> Subquery:
-    """How many of `claims` there are (or the sum of `figure` over them), as a correlated subquery: an
-    aggregate written as a plain function makes one row with no GROUP BY, never none."""
-    counted = Func("pk", function="COUNT") if figure is None else Coalesce(Func(figure, function="SUM"), 0)
-    return Subquery(claims.annotate(n=counted).values("n"), output_field=IntegerField())
-
-
 def _affirmed_claims():
     # published claims only: a count over drafts would tell anyone that drafts exist
     return Claim.objects.published().filter(credibility_affirmers__contains=[OuterRef("pk")]).order_by()
@@ -212,20 +208,27 @@ def entities_with_reliability(queryset=None):
     root, that editors have since corroborated or refuted; `track_score` is smoothed by PRIOR_RIGHT/WRONG.
     """
     queryset = Entity.objects.all() if queryset is None else queryset
-    # Each figure is its own subquery over the entity's claims: a sample or a score written as sums
-    # of the others would repeat their subqueries in the SQL, and PostgreSQL runs each copy. With no
-    # GROUP BY around them, they run only for the rows a page shows, unless the page sorts on them.
-    # The verdicts are summed over the judged claims, not filtered one status at a time: the
-    # planner would then read the whole status index for each entity.
+    # Read from the stored row (`EntityReliability`, kept current by triggers) by one LEFT JOIN: the
+    # subqueries per entity row it replaces read every claim the entity affirmed, once per figure.
+    # An entity without a row was never rated and affirmed nothing published.
+    stored = "stored_reliability__"
+    corroborated = Coalesce(F(f"{stored}corroborated"), 0)
+    refuted = Coalesce(F(f"{stored}refuted"), 0)
     return queryset.annotate(
-        rated_grade=_latest_rating("grade"),
-        rated_rationale=_latest_rating("rationale"),
-        rated_at=_latest_rating("rated_at"),
-        track_affirmed=_counted(_affirmed_claims()),
-        track_corroborated=_counted(_judged_claims(), _is(Claim.Status.CORROBORATED)),
-        track_refuted=_counted(_judged_claims(), _is(Claim.Status.REFUTED)),
-        track_sample=_counted(_judged_claims()),
-        track_score=_track_score(),
+        rated_grade=F(f"{stored}grade"),
+        rated_rationale=F(f"{stored}rationale"),
+        rated_at=F(f"{stored}rated_at"),
+        track_affirmed=Coalesce(F(f"{stored}affirmed"), 0),
+        track_corroborated=corroborated,
+        track_refuted=refuted,
+        track_sample=corroborated + refuted,
+        # the same arithmetic as `TrackRecord.score`, in double precision as the subquery computed it
+        track_score=ExpressionWrapper(
+            (corroborated + Value(PRIOR_RIGHT))
+            * Value(1.0)
+            / (corroborated + refuted + Value(PRIOR_RIGHT + PRIOR_WRONG)),
+            output_field=FloatField(),
+        ),
     )
 
 
@@ -322,3 +325,34 @@ def desk_queue(
             to_attr="recent_regrades",
         )
     )
+
+
+def claims_with_regrading(claims: QuerySet[Claim]) -> QuerySet[Claim]:
+    """Annotate `regrading`: the claim's stored grade waits for a queued regrade (apps/credibility/tasks.py);
+    subqueries of the claims' own query, so a list runs no query more for it."""
+    return claims.annotate(regrading=_regrading(OuterRef("pk"), OuterRef("credibility_sources")))
+
+
+def claim_regrading(claim: Claim) -> bool:
+    """Whether this claim's grade waits for a queued regrade: its annotation when read with one."""
+    regrading = getattr(claim, "regrading", None)
+    if regrading is None:
+        regrading = bool(
+            claims_with_regrading(Claim.objects.filter(pk=claim.pk))
+            .values_list("regrading", flat=True)
+            .first()
+        )
+    return regrading
+
+
+def _regrading(claim_id, sources) -> ExpressionWrapper:
+    # a batch not planned yet holds every claim resting on its entities (the write that queued it marks
+    # none itself); a planned one, the claims of its chunks whose id range holds the claim (their index)
+    unplanned = RegradeBatch.objects.filter(planned_at=None, resting_on__overlap=sources)
+    as_array = Func(
+        claim_id, template="ARRAY[%(expressions)s]::bigint[]", output_field=ArrayField(BigIntegerField())
+    )
+    chunked = PendingRegrade.objects.filter(
+        first_claim__lte=claim_id, last_claim__gte=claim_id, claim_ids__contains=as_array
+    )
+    return ExpressionWrapper(Q(Exists(unplanned)) | Q(Exists(chunked)), output_field=BooleanField())

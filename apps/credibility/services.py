@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from apps.claims.models import Attestation, Claim, ClaimRelation, ClaimSubject
-from apps.core.journal import record_grade_moves
+from apps.core.journal import record_grade_moves, record_queued_regrades
 from apps.core.models import periods_overlap
-from apps.credibility.models import Regrade, SourceRating
+from apps.credibility.models import PendingRegrade, Regrade, RegradeBatch, SourceRating
 from apps.credibility.roots import Families, attestation_root, document_issuer
 from apps.credibility.rules import LABELS, Conflict, Root, RootEvidence, assess, claim_pair, standing_grade
 from apps.documents.models import Document
 from apps.entities.models import Entity
 
 FULL_RECOMPUTE_CHUNK = 2000
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -389,10 +393,124 @@ def claims_resting_on(entity_ids: Iterable[int]) -> list[int]:
 
 
 @transaction.atomic
+def claims_regrade(*, resting_on: Sequence[int], reason: str) -> int:
+    """Regrade the claims resting on these entities: here when at most `REGRADE_INLINE_MAX`, else on
+    the task queue (committed with the caller's transaction or not at all); return how many were queued."""
+    limit = settings.REGRADE_INLINE_MAX
+    # unordered: one row past the limit is enough to know, without sorting every claim resting there
+    resting = Claim.objects.filter(credibility_sources__overlap=list(resting_on)).order_by()
+    few = list(resting.values_list("pk", flat=True)[: limit + 1])
+    if len(few) <= limit:
+        credibility_recompute(claim_ids=few)
+        return 0
+    return regrade_batch_queue(resting_on=resting_on, reason=reason, total=resting.count())
+
+
+@transaction.atomic
+def regrade_batch_queue(*, resting_on: Sequence[int], reason: str, total: int) -> int:
+    """Queue the regrade of the `total` claims resting on these entities: a batch and the job that plans
+    it, in this transaction; return `total`."""
+    # imported here: the tasks module imports this one for the work its jobs do
+    from apps.credibility.tasks import jobs_defer, regrade_plan
+
+    # one row whatever the fan-out: its entities say which claims are being regraded until the plan
+    # marks them in chunks (a mark a claim written here, even in chunks, took 100 to 250 ms of this
+    # request for 50,000 claims on a busy machine: bench/regrade.py)
+    batch = RegradeBatch.objects.create(reason=reason, resting_on=sorted(set(resting_on)), total=total)
+    jobs_defer(regrade_plan, [{"batch": batch.pk}])
+    record_queued_regrades(total)
+    return total
+
+
+def regrade_batch_plan(*, batch_id: int) -> int:
+    """Mark the claims of a queued batch pending in chunks of `REGRADE_CHUNK_SIZE` and defer a job for
+    each, once (a run again after a crash finds it planned); return how many chunks."""
+    from apps.credibility.tasks import jobs_defer, regrade_chunk
+
+    with transaction.atomic():
+        batch = RegradeBatch.objects.select_for_update().filter(pk=batch_id, planned_at=None).first()
+        if batch is None:
+            return 0
+        # one statement, a row a chunk (50,000 claims: 100 rows, half a megabyte of WAL, where a row a
+        # claim wrote 8 MB): the claims' own rows, with their history triggers, are not touched; a
+        # claim another batch still waits for is in a chunk of each, each regrading it after its write
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO credibility_pendingregrade (batch_id, first_claim, last_claim, claim_ids) "
+                # no ORDER BY in array_agg: a second sort of every id for nothing
+                "SELECT %s, min(id), max(id), array_agg(id) FROM ("
+                "  SELECT id, (row_number() OVER (ORDER BY id) - 1) / %s AS chunk"
+                "  FROM claims_claim WHERE credibility_sources && %s::integer[]"
+                ") numbered GROUP BY chunk RETURNING id",
+                [batch.pk, settings.REGRADE_CHUNK_SIZE, batch.resting_on],
+            )
+            chunks = sorted(pk for (pk,) in cursor.fetchall())
+        jobs_defer(regrade_chunk, [{"batch": batch_id, "chunk": chunk} for chunk in chunks])
+        batch.planned_at = timezone.now()
+        if not chunks:  # nothing rests on the entities any more
+            batch.finished_at = batch.planned_at
+        batch.save(update_fields=["planned_at", "finished_at"])
+    return len(chunks)
+
+
+def regrade_chunk_run(*, batch_id: int, chunk: int) -> int:
+    """Regrade the claims of a chunk still pending and clear it, in one transaction; return how many."""
+    with transaction.atomic():
+        # the chunk is locked: a copy of this job running at the same time (a stalled one retried)
+        # waits, then finds it gone
+        pending = PendingRegrade.objects.select_for_update().filter(pk=chunk, batch_id=batch_id).first()
+        ids = pending.claim_ids if pending is not None else []
+        if pending is not None:
+            # and the claims, in id order: a chunk of another batch on the same claims waits, then
+            # finds their grades current and records no move twice
+            list(Claim.objects.filter(pk__in=ids).order_by("pk").select_for_update().values_list("pk"))
+            credibility_recompute(claim_ids=ids)
+            pending.delete()
+        if not PendingRegrade.objects.filter(batch_id=batch_id).exists():
+            RegradeBatch.objects.filter(pk=batch_id, finished_at=None).update(finished_at=timezone.now())
+    return len(ids)
+
+
+def regrade_orphans_requeue() -> int:
+    """Plan again every batch with claims still pending (or not planned yet) and no job left to regrade
+    them (its jobs failed past their retries, or were cancelled); return how many."""
+    from procrastinate.contrib.django.models import ProcrastinateJob
+
+    from apps.credibility.tasks import jobs_defer, regrade_chunk, regrade_plan
+
+    requeued = 0
+    chunked = set(PendingRegrade.objects.values_list("batch_id", flat=True).distinct())
+    unplanned = set(RegradeBatch.objects.filter(planned_at=None).values_list("pk", flat=True))
+    for batch_id in sorted(chunked | unplanned):
+        with transaction.atomic():
+            batch = RegradeBatch.objects.select_for_update().filter(pk=batch_id).first()
+            live = ProcrastinateJob.objects.filter(
+                status__in=["todo", "doing"],
+                task_name__startswith="credibility.regrade_",
+                args__batch=batch_id,
+            )
+            if batch is None or live.exists():
+                continue
+            logger.warning("Regrade batch %s has claims pending and no job: queued again", batch_id)
+            if batch.planned_at is None:
+                jobs_defer(regrade_plan, [{"batch": batch_id}])
+            else:
+                chunks = (
+                    PendingRegrade.objects.filter(batch_id=batch_id)
+                    .order_by("pk")
+                    .values_list("pk", flat=True)
+                )
+                jobs_defer(regrade_chunk, [{"batch": batch_id, "chunk": chunk} for chunk in chunks])
+            requeued += 1
+    return requeued
+
+
+@transaction.atomic
 def source_rating_create(*, entity: Entity, grade: str, rationale: str, by=None, **fields) -> SourceRating:
-    """Grade an entity (a new rating, the old ones kept) and regrade every claim that rests on it."""
+    """Grade an entity (a new rating, the old ones kept) and regrade every claim that rests on it (on
+    the task queue when they are many: `claims_regrade`)."""
     rating = SourceRating(entity=entity, grade=grade, rationale=rationale, rated_by=by, **fields)
     rating.full_clean()
     rating.save()
-    credibility_recompute(claim_ids=claims_resting_on([entity.pk]))
+    claims_regrade(resting_on=[entity.pk], reason=f"{entity.name} rated {rating.grade}")
     return rating

@@ -56,8 +56,10 @@ def test_a_claim_carries_its_grade_and_the_explanation_of_it(seed, api_client):
         "attestation_count",
         "conflicts",
         "reasons",
+        "regrading",
     }
     assert (credibility["grade"], credibility["label"]) == (Credibility.IMPROBABLE, "improbable")
+    assert credibility["regrading"] is False  # nothing queued: the grade is current
     assert credibility["attestation_count"] == 1
     [root] = credibility["independent_affirming"]
     # Pompeo speaks for the US government: the family is the root, he its member

@@ -148,7 +148,9 @@ def test_a_deep_cursor_page_is_bounded_by_a_row_comparison_the_index_can_use(api
 
     page_query = next(q["sql"] for q in queries.captured_queries if 'FROM "claims_claim"' in q["sql"])
     assert '("claims_claim"."created", "claims_claim"."id") < (' in page_query
-    assert " OR " not in page_query.split("WHERE", 1)[1].split("ORDER BY")[0]
+    # the claims' own WHERE (a column's subquery in the SELECT list has its own)
+    conditions = page_query.split('FROM "claims_claim"', 1)[1].split("WHERE", 1)[1].split("ORDER BY")[0]
+    assert " OR " not in conditions
     assert len(second["results"]) == 2
 
 

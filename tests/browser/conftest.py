@@ -12,12 +12,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import sync_playwright
 
 from apps.accounts.roles import EDITOR, FACT_CHECKER, roles_ensure
-from apps.credibility.services import credibility_recompute
 from tests.conftest import ROOT, SEED_FIXTURE
+from tests.seeding import seed_load
 
 DEBIAN_CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = ROOT / "var" / "screenshots"
@@ -70,9 +69,9 @@ def page(browser):
 
 @pytest.fixture
 def live_seed(transactional_db, live_server, django_user_model):
-    """The seed corpus committed, for the server thread to see, and an editor to log in as."""
-    call_command("loaddata", str(SEED_FIXTURE), verbosity=0)
-    credibility_recompute()
+    """The seed corpus committed, for the server thread to see (restored from the process's snapshot:
+    tests/seeding.py), and an editor to log in as."""
+    seed_load(SEED_FIXTURE)
     editor = django_user_model.objects.create_user(
         username="browser-editor", password=PASSWORD, is_staff=True
     )

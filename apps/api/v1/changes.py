@@ -223,6 +223,9 @@ class ChangeFeedView(GenericAPIView):
     source ratings, oldest first, in pages a consumer follows with the cursor it stores: the way to
     keep a copy in step (docs/api.md, "Keeping a mirror")."""
 
+    # never from a replica (apps/core/replicas.py): the page's horizon is the primary's running
+    # transactions, and each change's `object` must be at least as new as the position handed out
+    reads_from_primary = True
     # read by anyone (drafts are left out below); written by no one, so a write is a 405, not a 403
     permission_classes = [AllowAny]
     filter_backends: list = []

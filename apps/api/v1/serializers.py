@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.api.v1.claim_json import ClaimInline, claim_json, claims_inline
 from apps.api.v1.exceptions import Conflict
 from apps.claims.models import Attestation, Claim, ClaimRelation
 from apps.core.constraints import CONFLICTS, violation, violation_message
 from apps.core.links import DRAWS_ON_LOOP, link_loop
-from apps.core.models import DatePrecision, date_span, format_partial_date
+from apps.core.models import DatePrecision
 from apps.core.search import highlight
 from apps.credibility.models import Regrade, SourceRating
 from apps.credibility.rules import LABELS
-from apps.credibility.selectors import entities_with_reliability
+from apps.credibility.selectors import claim_regrading, entities_with_reliability
 from apps.credibility.services import source_rating_create
 from apps.documents.models import Document
 from apps.entities.models import Alias, Entity
@@ -61,10 +63,7 @@ class AssigneeField(StrictPrimaryKeyRelatedField):
         return False  # the name is shown too
 
     def to_representation(self, user):
-        request = self.context.get("request")
-        if request is None or not request.user.has_perm("claims.view_draft"):
-            return None
-        return {"id": user.pk, "name": user.get_full_name() or user.get_username()}
+        return assignee_json(user, request=self.context.get("request"))
 
     def display_value(self, user) -> str:
         return user.get_full_name() or user.get_username()
@@ -77,6 +76,13 @@ class AssigneeField(StrictPrimaryKeyRelatedField):
         if cutoff is not None:
             queryset = queryset[:cutoff]
         return {user.pk: self.display_value(user) for user in queryset}
+
+
+def assignee_json(user, *, request) -> dict | None:
+    """Who is to judge a claim, by id and name, for those who see drafts; null for everyone else."""
+    if request is None or not request.user.has_perm("claims.view_draft"):
+        return None
+    return {"id": user.pk, "name": user.get_full_name() or user.get_username()}
 
 
 def _refuse_draws_on_loop(instance, attrs: dict) -> None:
@@ -589,9 +595,16 @@ class CredibilitySerializer(serializers.Serializer):
         help_text="Contradicting claims about another period: the story changed; not weighed.",
     )
     reasons = serializers.ListField(child=serializers.CharField(), source="credibility_explanation.reasons")
+    regrading = serializers.SerializerMethodField(
+        help_text="True while the grade waits for a regrade queued in the background (a rating or an edit "
+        "that moved many claims); the grade shown is the one before it until then. See docs/credibility.md."
+    )
 
     def get_label(self, claim: Claim) -> str:
         return LABELS[claim.credibility]
+
+    def get_regrading(self, claim: Claim) -> bool:
+        return claim_regrading(claim)
 
     def get_pair(self, claim: Claim) -> str:
         return (claim.credibility_explanation or {}).get("pair") or f"F{claim.credibility}"
@@ -612,7 +625,42 @@ class CredibilitySerializer(serializers.Serializer):
             "changes_over_time": [],
             "supported_by": [],
             "reasons": ["Not graded yet."],
+            "regrading": claim_regrading(claim),
         }
+
+
+# what a claim's JSON reads of its own row and of its assignee's
+CLAIM_COLUMNS = (
+    "id",
+    "created",
+    "updated",
+    "version",
+    "statement",
+    "language",
+    "point_in_time",
+    "point_in_time_precision",
+    "valid_from",
+    "valid_from_precision",
+    "valid_until",
+    "valid_until_precision",
+    "status",
+    "status_note",
+    "publication",
+    "credibility",
+    "credibility_explanation",
+    "assignee__username",
+    "assignee__first_name",
+    "assignee__last_name",
+)
+
+
+class ClaimListSerializer(serializers.ListSerializer):
+    """A page of claims: their inline parts read once for all of them (four queries)."""
+
+    def to_representation(self, data):
+        claims = list(data.all() if hasattr(data, "all") else data)
+        self.child.context["claims_inline"] = claims_inline(claims=claims, user=self.child._user())
+        return [self.child.to_representation(claim) for claim in claims]
 
 
 class ClaimReadSerializer(SearchResultMixin, serializers.ModelSerializer):
@@ -655,10 +703,33 @@ class ClaimReadSerializer(SearchResultMixin, serializers.ModelSerializer):
             "updated",
         ]
         read_only_fields = fields
+        list_serializer_class = ClaimListSerializer
 
     def highlight_sources(self, claim: Claim) -> list[str]:
-        # the statement, then the quotes (prefetched)
-        return [claim.statement, *(a.quote for a in claim.attestations.all())]
+        # the statement, then the quotes (read with the claim's inline parts)
+        return [claim.statement, *(a["quote"] for a in self._inline_of(claim).attestations)]
+
+    def _inline_of(self, claim: Claim) -> ClaimInline:
+        inline = self.context.get("claims_inline") or {}
+        if claim.pk not in inline:
+            inline = claims_inline(claims=[claim], user=self._user())
+            self.context["claims_inline"] = inline
+        return inline[claim.pk]
+
+    def _user(self):
+        request = self.context.get("request")
+        return request.user if request is not None else AnonymousUser()
+
+    def to_representation(self, claim: Claim) -> dict:
+        # built from plain rows (apps/api/v1/claim_json.py); the fields above are its schema
+        # (not through `self.fields`: building them deep-copies every nested serializer declared)
+        search = {"search_rank": self.get_search_rank(claim), "highlight": self.get_highlight(claim)}
+        return claim_json(claim, inline=self._inline_of(claim), assignee=self._assignee, extra=search)
+
+    def _assignee(self, claim: Claim) -> dict | None:
+        if claim.assignee_id is None:
+            return None
+        return assignee_json(claim.assignee, request=self.context.get("request"))
 
     @extend_schema_field(
         {
@@ -671,37 +742,13 @@ class ClaimReadSerializer(SearchResultMixin, serializers.ModelSerializer):
         }
     )
     def get_dates(self, claim: Claim) -> dict:
-        """When it holds, when it was first reported and when its latest report was retrieved, from
-        the attestations already loaded (no query of their own)."""
-        said = []
-        retrieved = []
-        for attestation in claim.attestations.all():
-            when, precision = attestation.stated
-            if when is not None:
-                said.append((date_span(when, precision)[0], format_partial_date(when, precision)))
-            if attestation.document.retrieved:
-                retrieved.append(attestation.document.retrieved)
-        return {
-            "holds": claim.period_display,
-            "first_reported": min(said)[1] if said else None,
-            "latest_retrieved": max(retrieved).isoformat() if retrieved else None,
-        }
+        """When it holds, when it was first reported and when its latest report was retrieved."""
+        return claim_json(claim, inline=self._inline_of(claim), assignee=lambda c: None, extra={})["dates"]
 
     @extend_schema_field(NestedRelationSerializer(many=True))
     def get_relations(self, claim: Claim):
-        # both directions were prefetched with only the claims this user may see
-        rows = [(r, "outgoing", r.to_claim) for r in claim.relations_out.all()]
-        rows += [(r, "incoming", r.from_claim) for r in claim.relations_in.all()]
-        return [
-            {
-                "id": r.pk,
-                "kind": r.kind,
-                "direction": direction,
-                "claim": {"id": other.pk, "statement": other.statement, "status": other.status},
-                "note": r.note,
-            }
-            for r, direction, other in rows
-        ]
+        inline = self._inline_of(claim)
+        return inline.relations_out + inline.relations_in
 
 
 class ClaimWriteSerializer(ModelValidatedSerializer):

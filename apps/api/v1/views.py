@@ -27,8 +27,8 @@ from apps.claims.signals import claims_changed
 from apps.core.history import object_history
 from apps.core.journal import grade_moves
 from apps.credibility.models import Regrade, SourceRating
-from apps.credibility.selectors import entities_with_reliability
-from apps.credibility.services import claims_resting_on, credibility_recompute
+from apps.credibility.selectors import claims_with_regrading, entities_with_reliability
+from apps.credibility.services import claims_regrade
 from apps.documents.models import Document, DocumentAuthor, DocumentCitation
 from apps.entities.models import Alias, Entity
 
@@ -145,7 +145,10 @@ class _RetryDeadlocks:
                 continue
             if isinstance(response.data, dict):
                 # a grade never moves silently: the answer to the edit that moved it says so
-                response.data["regraded"] = moves
+                response.data["regraded"] = list(moves)
+                if moves.queued:
+                    # a fan-out left to the task queue: how many claims say `"regrading": true` until done
+                    response.data["regrading"] = moves.queued
             return response
         raise AssertionError("unreachable")
 
@@ -236,7 +239,7 @@ class EntityViewSet(_RetryDeadlocks, _VersionPreconditions, _ReadWriteSerializer
         with transaction.atomic():
             entity = serializer.save()
             # the explanations quote its name
-            credibility_recompute(claim_ids=claims_resting_on([entity.pk]))
+            claims_regrade(resting_on=[entity.pk], reason=f"{entity.name} edited")
 
 
 @answered_with(serializers.DocumentSerializer)
@@ -294,29 +297,21 @@ class ClaimViewSet(
             return visible  # the claim itself only needs to exist for this user; the rest is read below
         return self._with_inline_fields(visible)
 
+    def filter_queryset(self, queryset):
+        # one claim's address names it: the list's filters and ordering are for lists (building the
+        # filter form cost a claim's detail more than its five queries)
+        if self.detail:
+            return queryset
+        return super().filter_queryset(queryset)
+
     def _with_inline_fields(self, claims: QuerySet[Claim]) -> QuerySet[Claim]:
-        visible = _visible_claims(self.request.user)
-        # the assignee is shown by name, in the claims' own query
-        return claims.select_related("assignee").prefetch_related(
-            # subjects are listed by id, name and kind
-            "subjects",
-            # attestations are rendered inline, each with its document, outlet, speaker and origins
-            Prefetch(
-                "attestations",
-                queryset=Attestation.objects.select_related(
-                    "document__outlet", "speaker", "origin_entity", "origin_document"
-                ).order_by("document_id", "start", "id"),
-            ),
-            # relations name the other claim, and only one this user may see
-            Prefetch(
-                "relations_out",
-                queryset=ClaimRelation.objects.filter(to_claim__in=visible).select_related("to_claim"),
-            ),
-            Prefetch(
-                "relations_in",
-                queryset=ClaimRelation.objects.filter(from_claim__in=visible).select_related("from_claim"),
-            ),
-        )
+        # subjects, quotes and relations are read for the whole page by the serializer, as plain
+        # rows (apps/api/v1/claim_json.py)
+        if self.request is not None and self.request.method not in ("GET", "HEAD", "OPTIONS"):
+            return claims  # a write saves the whole row: nothing of it is left unread
+        # only the columns the response shows: not the search vector nor the graded sources;
+        # the assignee is shown by name, in the claims' own query; `regrading` too (a subquery)
+        return claims_with_regrading(claims.select_related("assignee").only(*serializers.CLAIM_COLUMNS))
 
     def get_serializer_class(self):
         if (

@@ -1,0 +1,153 @@
+"""What the tests would build over and over although it does not change: built once.
+
+Django's test client makes a new handler, and so a new middleware chain, for every client: every test.
+WhiteNoise's middleware indexes every static file when it is made (a `stat`, headers and the
+compressed variants of each of some 500 files: STATIC_ROOT and, without a manifest, the finders'),
+about 0.15 s a client, 0.3 s on a busy machine, in a suite of about a thousand clients. The index
+depends only on the settings it is made from and on the files, which no in-process test changes
+(tests/core/test_serving.py collects its own into a temporary STATIC_ROOT, for a gunicorn of its
+own): the first middleware made with a given configuration is copied for the next ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.conf import settings as django_settings
+from whitenoise.middleware import WhiteNoiseMiddleware
+
+# every setting WhiteNoiseMiddleware.__init__ reads, and those the staticfiles finders read
+_STATIC_SETTINGS = (
+    "DEBUG",
+    "FORCE_SCRIPT_NAME",
+    "INSTALLED_APPS",
+    "STATICFILES_DIRS",
+    "STATICFILES_FINDERS",
+    "STATIC_ROOT",
+    "STATIC_URL",
+    "STORAGES",
+    "WHITENOISE_ADD_HEADERS_FUNCTION",
+    "WHITENOISE_ALLOW_ALL_ORIGINS",
+    "WHITENOISE_AUTOREFRESH",
+    "WHITENOISE_CHARSET",
+    "WHITENOISE_IMMUTABLE_FILE_TEST",
+    "WHITENOISE_INDEX_FILE",
+    "WHITENOISE_MAX_AGE",
+    "WHITENOISE_MIMETYPES",
+    "WHITENOISE_ROOT",
+    "WHITENOISE_STATIC_PREFIX",
+    "WHITENOISE_USE_FINDERS",
+)
+
+
+@contextmanager
+def whitenoise_index_once() -> Iterator[None]:
+    """Make each WhiteNoise middleware a copy of the first one made with the same static settings."""
+    build = WhiteNoiseMiddleware.__init__
+    made: dict[tuple[str, ...], dict] = {}
+
+    def init(self, get_response=None, settings=django_settings) -> None:
+        key = (str(id(settings)), *(repr(getattr(settings, name, None)) for name in _STATIC_SETTINGS))
+        if key not in made:
+            build(self, get_response, settings)
+            made[key] = dict(vars(self))
+            return
+        vars(self).update(made[key])
+        self.files = dict(self.files)  # its own index, as a new middleware has
+        self.get_response = get_response
+
+    WhiteNoiseMiddleware.__init__ = init
+    try:
+        yield
+    finally:
+        WhiteNoiseMiddleware.__init__ = build
+
+
+# what the migrated database is made of, besides the migrations: the roles (post_migrate makes their
+# groups) and the versions of Django and of the packages whose migrations run
+_TEMPLATE_INPUTS = ("apps/accounts/roles.py", "requirements.txt")
+
+
+def _migrations_digest() -> str:
+    """A digest of every migration of every installed app, and of what else the migrated state holds."""
+    import django
+    from django.apps import apps
+    from django.db.migrations.loader import MigrationLoader
+
+    digest = hashlib.sha256(django.get_version().encode())
+    for app in apps.get_app_configs():
+        module_name, _ = MigrationLoader.migrations_module(app.label)
+        try:
+            module = importlib.import_module(module_name) if module_name else None
+        except ImportError:  # an app without migrations
+            continue
+        if module is None or not getattr(module, "__path__", None):
+            continue
+        for folder in module.__path__:
+            for path in sorted(Path(folder).rglob("*")):
+                if path.is_file() and path.suffix in {".py", ".sql"}:
+                    digest.update(f"{app.label}/{path.relative_to(folder)}".encode())
+                    digest.update(path.read_bytes())
+    root = Path(__file__).resolve().parent.parent
+    for name in _TEMPLATE_INPUTS:
+        path = root / name
+        digest.update(path.read_bytes() if path.exists() else b"")
+    return digest.hexdigest()[:12]
+
+
+@contextmanager
+def migrated_template_copy() -> Iterator[None]:
+    """Make this process's test database a copy of a migrated template, made by the first process
+    that finds none for these migrations (the others wait for it); wrap Django's `setup_databases`
+    with `keepdb=True`, which then finds the copy and only checks that nothing is left to migrate.
+
+    Migrating takes 10 to 40 s a process (47 migrations, triggers and all); a copy (CREATE DATABASE
+    … TEMPLATE) about 1 s. The template stays on the server for the next run, named after the test
+    database and a digest of the migrations, and is replaced when they change.
+    """
+    import psycopg
+    from django.db import connection
+    from django.db.backends.base.creation import TEST_DATABASE_PREFIX
+    from psycopg import sql
+
+    database = connection.settings_dict
+    test_name = connection.creation._get_test_db_name()
+    template = f"{TEST_DATABASE_PREFIX}{database['NAME']}"[:40] + f"_template_{_migrations_digest()}"
+    server = {
+        "dbname": "postgres",
+        "user": database["USER"] or None,
+        "password": database["PASSWORD"] or None,
+        "host": database["HOST"] or None,
+        "port": database["PORT"] or None,
+        "autocommit": True,
+    }
+    with psycopg.connect(**server) as admin:
+        # one process at a time: the first one makes the template while the others wait for it
+        admin.execute("SELECT pg_advisory_lock(hashtext(%s))", [template])
+        # a test database left by a run that was stopped half-way: never reused
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(test_name)))
+        if admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [template]).fetchone():
+            _copy(admin, source=template, target=test_name)
+            admin.execute("SELECT pg_advisory_unlock(hashtext(%s))", [template])
+            yield
+            return
+        yield  # Django creates and migrates the test database
+        connection.close()  # a template is copied only while nobody is connected to it
+        stale = admin.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE %s AND datname <> %s",
+            [template.rsplit("_", 1)[0].replace("_", r"\_") + r"\_%", template],
+        ).fetchall()
+        for (name,) in stale:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+        _copy(admin, source=test_name, target=template)
+
+
+def _copy(admin, *, source: str, target: str) -> None:
+    from psycopg import sql
+
+    query = sql.SQL("CREATE DATABASE {} TEMPLATE {}")
+    admin.execute(query.format(sql.Identifier(target), sql.Identifier(source)))
