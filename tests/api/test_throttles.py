@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 import redis
+from django.core.cache import cache
 from django.db import connection
 from rest_framework.test import APIClient
 from rest_framework.throttling import AnonRateThrottle
@@ -98,3 +99,17 @@ def test_with_redis_the_counts_are_kept_in_redis(db, settings):
     server.delete(*keys)
     assert answers == [200] * RATE + [429]
     assert any(b"throttle_anon_203.0.113.7" in key for key in keys)
+
+
+def test_an_anonymous_read_is_counted_once_and_a_signed_in_one_by_its_user(db, django_user_model):
+    cache.clear()
+    APIClient(REMOTE_ADDR="203.0.113.9").get("/api/v1/claims/")
+    anonymous_keys = set(cache._cache)
+    user = django_user_model.objects.create_user("rated", password="pw-for-tests-only")
+    signed_in = APIClient(REMOTE_ADDR="203.0.113.9")
+    signed_in.force_authenticate(user)
+    signed_in.get("/api/v1/claims/")
+
+    assert [key for key in anonymous_keys if "throttle_user" in key] == []
+    assert [key for key in anonymous_keys if "throttle_anon" in key] != []
+    assert any(f"throttle_user_{user.pk}" in key for key in set(cache._cache) - anonymous_keys)
