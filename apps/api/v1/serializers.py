@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.api.v1.claim_json import ClaimInline, claim_json, claims_inline
+from apps.api.v1.claim_json import ClaimInline, claim_json, claims_inline, credibility_json
 from apps.api.v1.exceptions import Conflict
 from apps.claims.models import Attestation, Claim, ClaimRelation
 from apps.core.constraints import CONFLICTS, violation, violation_message
@@ -612,21 +612,7 @@ class CredibilitySerializer(serializers.Serializer):
     def to_representation(self, claim: Claim):
         if claim.credibility_explanation:
             return super().to_representation(claim)
-        # never graded yet: a claim written outside the services, before `recompute_credibility`
-        return {
-            "grade": claim.credibility,
-            "label": LABELS[claim.credibility],
-            "pair": f"F{claim.credibility}",
-            "opinions": [],
-            "independent_affirming": [],
-            "independent_denying": [],
-            "attestation_count": 0,
-            "conflicts": [],
-            "changes_over_time": [],
-            "supported_by": [],
-            "reasons": ["Not graded yet."],
-            "regrading": claim_regrading(claim),
-        }
+        return credibility_json(claim)  # never graded yet: its own answer, one for both paths
 
 
 # what a claim's JSON reads of its own row and of its assignee's
