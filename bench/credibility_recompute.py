@@ -78,13 +78,21 @@ def run() -> int:
     body = "قال المتحدث إن طالبان قطعت علاقاتها مع القاعدة. " * 3
     quote = "طالبان قطعت علاقاتها مع القاعدة"
     starts = [i for i in range(len(body)) if body.startswith(quote, i)]
-    sha = hashlib.sha256(body.encode()).hexdigest()  # bulk_create skips save(), which computes it
+
+    def numbered(n) -> str:
+        """The body with its own ending: two documents may not share a body (`document_body_unique`)."""
+        return f"{body}({n})"
 
     started = time.perf_counter()
     entities = Entity.objects.bulk_create(Entity(kind="person", name=f"source {n}") for n in range(ENTITIES))
     documents = Document.objects.bulk_create(
         Document(
-            title=f"document {n}", language="ar", body=body, body_sha256=sha, outlet=rng.choice(entities)
+            title=f"document {n}",
+            language="ar",
+            body=numbered(n),
+            # bulk_create skips save(), which computes it
+            body_sha256=hashlib.sha256(numbered(n).encode()).hexdigest(),
+            outlet=rng.choice(entities),
         )
         for n in range(CLAIMS)
     )
@@ -133,7 +141,7 @@ def run() -> int:
     print(f"regrading one claim: at most {max(regrade_queries)} queries")
 
     timings, queries = [], []
-    extra = Document.objects.create(title="extra", language="ar", body=body)
+    extra = Document.objects.create(title="extra", language="ar", body=numbered("extra"))
     for n in range(30):
         claim = claims[rng.randrange(CLAIMS)]
         with CaptureQueriesContext(connection) as captured:
