@@ -46,11 +46,11 @@ from apps.claims.models import Claim
 from apps.core.database import replica_configs
 from apps.core.replicas import ReplicaRouter, _current, _RequestState
 from tests.conftest import ROOT
+from tests.servers import gunicorn_serving
 
 # one worker runs them all (`make test` hands out by xdist_group): they share the servers they start
 pytestmark = pytest.mark.xdist_group("replicas")
 
-BIN = Path(sys.executable).parent
 # this project's ports for the servers the tests start (PostgreSQL, then gunicorn)
 POSTGRES_PORTS = range(55421, 55440)
 APP_PORTS = range(8121, 8140)
@@ -284,28 +284,10 @@ def app(cluster: Cluster, tmp_path_factory) -> Iterator[str]:
         DATABASE_REPLICA_RETRY_SECONDS=str(RETRY_SECONDS),
     )
     log = tmp_path_factory.mktemp("replicas") / "gunicorn.log"
-    server = subprocess.Popen(
-        [str(BIN / "gunicorn"), "--config", "claimtrack/gunicorn.conf.py", "claimtrack.wsgi"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=log.open("w"),
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                requests.get(f"{base}/healthz", timeout=5)
-                break
-            except (requests.ConnectionError, requests.Timeout):
-                assert server.poll() is None, f"gunicorn stopped: {log.read_text()[-3000:]}"
-                time.sleep(0.1)
+    with gunicorn_serving(env=env, port=port, log=log) as base:
         # the replica has replayed the seed and answers reads
         _eventually(lambda: requests.get(f"{base}/api/v1/claims/", timeout=10).headers[HEADER] == "replica_1")
         yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def _eventually(check: Callable[[], bool], seconds: float = 15) -> None:

@@ -7,16 +7,13 @@ import secrets
 import socket
 import subprocess
 import sys
-import time
-from pathlib import Path
 
 import pytest
 import requests
 from django.db import connection
 
 from tests.conftest import ROOT
-
-BIN = Path(sys.executable).parent
+from tests.servers import gunicorn_serving
 
 
 def _free_port() -> int:
@@ -62,27 +59,8 @@ def production_server(transactional_db, tmp_path):
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, timeout=120
     )
     assert collected.returncode == 0
-    log = tmp_path / "gunicorn.log"
-    server = subprocess.Popen(
-        [str(BIN / "gunicorn"), "--config", "claimtrack/gunicorn.conf.py", "claimtrack.wsgi"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=log.open("w"),
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                requests.get(f"{base}/healthz", timeout=5)
-                break
-            except (requests.ConnectionError, requests.Timeout):
-                assert server.poll() is None, f"gunicorn stopped: {log.read_text()[-2000:]}"
-                time.sleep(0.2)
+    with gunicorn_serving(env=env, port=port, log=tmp_path / "gunicorn.log") as base:
         yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def test_the_production_server_serves_the_admin_the_api_and_hashed_static_files(production_server):

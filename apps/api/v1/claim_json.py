@@ -260,6 +260,15 @@ def credibility_json(claim: Claim) -> dict:
     }
 
 
+def claim_dates(claim: Claim, *, inline: ClaimInline) -> dict:
+    """When it holds, when it was first reported and when its latest report was retrieved."""
+    return {
+        "holds": claim.period_display,
+        "first_reported": min(inline.said)[1] if inline.said else None,
+        "latest_retrieved": max(inline.retrieved).isoformat() if inline.retrieved else None,
+    }
+
+
 def _date(value) -> str | None:
     return value.isoformat() if value is not None else None
 
@@ -280,11 +289,7 @@ def claim_json(
         "valid_from_precision": claim.valid_from_precision,
         "valid_until": _date(claim.valid_until),
         "valid_until_precision": claim.valid_until_precision,
-        "dates": {
-            "holds": claim.period_display,
-            "first_reported": min(inline.said)[1] if inline.said else None,
-            "latest_retrieved": max(inline.retrieved).isoformat() if inline.retrieved else None,
-        },
+        "dates": claim_dates(claim, inline=inline),
         "status": claim.status,
         "status_note": claim.status_note,
         "assignee": assignee(claim),

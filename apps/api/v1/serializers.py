@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.api.v1.claim_json import ClaimInline, claim_json, claims_inline, credibility_json
+from apps.api.v1.claim_json import ClaimInline, claim_dates, claim_json, claims_inline, credibility_json
 from apps.api.v1.exceptions import Conflict
 from apps.claims.models import Attestation, Claim, ClaimRelation
 from apps.core.constraints import CONFLICTS, violation, violation_message
@@ -729,7 +729,7 @@ class ClaimReadSerializer(SearchResultMixin, serializers.ModelSerializer):
     )
     def get_dates(self, claim: Claim) -> dict:
         """When it holds, when it was first reported and when its latest report was retrieved."""
-        return claim_json(claim, inline=self._inline_of(claim), assignee=lambda c: None, extra={})["dates"]
+        return claim_dates(claim, inline=self._inline_of(claim))
 
     @extend_schema_field(NestedRelationSerializer(many=True))
     def get_relations(self, claim: Claim):
