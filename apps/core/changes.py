@@ -122,13 +122,15 @@ class ChangePage:
     more: bool
 
 
-# Changes of finished transactions only: those older than the oldest transaction still running in
-# this statement's snapshot (or logged in an older cluster). The snapshot's running transactions are
-# the whole cluster's; one that pg_stat_activity shows connected to another database cannot write
-# this log and does not hold it back (one it cannot place does: it may be this database's, and
-# commit while this statement runs). With `gated_by`, only the rows that were ever visible to
-# everyone: every row they are visible with (`visible_with`, before or after the change) has been
-# public at some point.
+# Changes of finished transactions only: those older than the oldest transaction in this
+# statement's snapshot that may still add to the log what the statement cannot see (or logged in an
+# older cluster). The snapshot's running transactions are the whole cluster's: one pg_stat_activity
+# shows connected to another database, or vacuuming (autovacuum's ANALYZE takes a transaction id
+# and never fires a trigger), cannot write this log; one it shows connected to this database may.
+# One it cannot place (usually one that ended between the snapshot and the look at
+# pg_stat_activity) is asked of `ct_change_unseen`, after the look: the CASE keeps that order.
+# With `gated_by`, only the rows that were ever visible to everyone: every row they are visible
+# with (`visible_with`, before or after the change) has been public at some point.
 _PAGE_SQL = """
 WITH snapshot AS MATERIALIZED (
     SELECT pg_current_snapshot() AS snapshot
@@ -138,10 +140,15 @@ horizon AS MATERIALIZED (
            coalesce(
              (SELECT min(running::text::bigint)
               FROM pg_snapshot_xip(s.snapshot) AS running
-              WHERE NOT EXISTS (
-                SELECT FROM pg_stat_activity a
-                WHERE a.backend_xid = running::xid
-                  AND a.datid <> (SELECT oid FROM pg_database WHERE datname = current_database()))),
+              LEFT JOIN LATERAL (
+                SELECT a.datid, a.backend_type FROM pg_stat_activity a
+                WHERE a.backend_xid = running::xid LIMIT 1) a ON true
+              WHERE CASE
+                WHEN a.backend_type = 'autovacuum worker' THEN false
+                WHEN a.datid IS NOT NULL THEN
+                  a.datid = (SELECT oid FROM pg_database WHERE datname = current_database())
+                ELSE ct_change_unseen(running)
+              END),
              pg_snapshot_xmax(s.snapshot)::text::bigint
            ) AS xmin
     FROM snapshot s
