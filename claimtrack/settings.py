@@ -10,7 +10,7 @@ import environ
 import pghistory
 from django.core.exceptions import ImproperlyConfigured
 
-from apps.core.database import REPLICA_LAG_CHECK_SECONDS, database_config, replica_configs
+from apps.core.database import REPLICA_LAG_CHECK_SECONDS, database_config, replica_configs, server_setting
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -161,6 +161,13 @@ WSGI_APPLICATION = "claimtrack.wsgi.application"
 
 DATABASES = {"default": database_config(env, VAR_DIR)}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# PostgreSQL's JIT compiler, off unless DATABASE_JIT=true: it compiles a query whose estimated cost
+# passes jit_above_cost, and the estimates of the admin's claim search (its correlated counts) pass
+# it by far on a few hundred claims: 0.9 s of compiling for a query that runs in 15 ms
+# (docs/performance.md, "JIT"). Short web queries never repay it.
+DATABASE_JIT = env.bool("DATABASE_JIT", default=False)
+if not DATABASE_JIT:
+    server_setting(DATABASES["default"].setdefault("OPTIONS", {}), "jit", "off")
 # Django's psycopg connection pool (on with DATABASE_POOL=true, as `make serve` sets it): each process
 # keeps its connections open instead of opening one per request (about 10 ms a read, 24 a write)
 if env.bool("DATABASE_POOL", default=False):
@@ -181,6 +188,7 @@ DATABASES.update(
         default=DATABASES["default"],
         connect_timeout=env.int("DATABASE_REPLICA_CONNECT_TIMEOUT", default=2),
         statement_timeout_ms=API_STATEMENT_TIMEOUT_MS,
+        jit=DATABASE_JIT,
     )
 )
 DATABASE_ROUTERS = ["apps.core.replicas.ReplicaRouter"]

@@ -14,7 +14,7 @@ from apps.claims.models import Attestation, Claim
 from apps.documents.models import Document
 from apps.entities.models import Entity
 from tests.seeding import committed_flush_by_delete, seed_load
-from tests.speedups import migrated_template_copy, whitenoise_index_once
+from tests.speedups import migrated_template_copy, vacuum_now_and_then, whitenoise_index_once
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_FIXTURE = ROOT / "fixtures" / "seed.json"
@@ -49,6 +49,14 @@ def _built_once_a_process():
     and index the static files once, not for every test client (tests/speedups.py)."""
     with committed_flush_by_delete(), whitenoise_index_once():
         yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """After a test (its transaction rolled back), VACUUM the test database now and then
+    (tests/speedups.py)."""
+    yield
+    vacuum_now_and_then()
 
 
 @pytest.fixture(autouse=True)

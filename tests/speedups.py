@@ -151,3 +151,42 @@ def _copy(admin, *, source: str, target: str) -> None:
 
     query = sql.SQL("CREATE DATABASE {} TEMPLATE {}")
     admin.execute(query.format(sql.Identifier(target), sql.Identifier(source)))
+
+
+# tests between two VACUUMs of a process's test database (see `vacuum_now_and_then`)
+VACUUM_EVERY = 40
+_tests_since_vacuum = 0
+
+
+def vacuum_now_and_then() -> None:
+    """VACUUM this process's test database every VACUUM_EVERY tests, between two tests.
+
+    Every test that asks for the seed copies its few thousand rows in and rolls them back; those
+    rows stay behind, dead, in the tables and their indexes, and each GIN index (the search vectors)
+    keeps them in its pending list, which every search reads whole. Autovacuum comes by once a
+    minute at best; by the second half of a full run a search of the admin took ten times what it
+    takes on a fresh database (an alias search 2.7 s against 0.1 s). One VACUUM of the small test
+    database takes a fraction of a second and clears it all.
+    """
+    global _tests_since_vacuum
+    _tests_since_vacuum += 1
+    if _tests_since_vacuum < VACUUM_EVERY:
+        return
+    import psycopg
+    from django.db import connection
+
+    database = connection.settings_dict
+    if not database["NAME"].startswith("test_"):  # the test database is not set up (yet)
+        return
+    _tests_since_vacuum = 0
+    params = {
+        "dbname": database["NAME"],
+        "user": database["USER"] or None,
+        "password": database["PASSWORD"] or None,
+        "host": database["HOST"] or None,
+        "port": database["PORT"] or None,
+        "autocommit": True,
+    }
+    with psycopg.connect(**params) as vacuum:
+        # a table a test's server or thread still holds is left for the next time
+        vacuum.execute("VACUUM (SKIP_LOCKED)")

@@ -63,12 +63,18 @@ def _ensure_database(config: dict[str, Any]) -> None:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(config["NAME"])))
 
 
+def server_setting(options: dict[str, Any], name: str, value: Any) -> None:
+    """Set a PostgreSQL setting for every session of a connection's `OPTIONS` (libpq's `options`)."""
+    setting = f"-c {name}={value}"
+    options["options"] = f"{options['options']} {setting}" if options.get("options") else setting
+
+
 # The router measures a replica's lag at most once in this many seconds, per process (apps/core/replicas.py).
 REPLICA_LAG_CHECK_SECONDS = 1.0
 
 
 def replica_configs(
-    *, urls: list[str], default: dict[str, Any], connect_timeout: int, statement_timeout_ms: int
+    *, urls: list[str], default: dict[str, Any], connect_timeout: int, statement_timeout_ms: int, jit: bool
 ) -> dict[str, dict[str, Any]]:
     """Return DATABASES' replica_1, replica_2, … for these URLs, configured as `default` is."""
     from django.core.exceptions import ImproperlyConfigured
@@ -96,8 +102,9 @@ def replica_configs(
         if statement_timeout_ms > 0:
             # a replica serves API reads only: their timeout holds from the connection's start, no SET
             # and RESET round trips (the primary's is set per API request: apps/api/middleware.py)
-            timeout = f"-c statement_timeout={statement_timeout_ms}"
-            options["options"] = f"{options['options']} {timeout}" if options.get("options") else timeout
+            server_setting(options, "statement_timeout", statement_timeout_ms)
+        if not jit:
+            server_setting(options, "jit", "off")
         pool = default.get("OPTIONS", {}).get("pool")
         if pool:
             # a pool waits `timeout` for a connection: for a replica, no longer than its connect timeout

@@ -515,6 +515,7 @@ def test_a_replica_url_that_is_not_postgresql_is_refused_by_the_variable_s_name(
             default=PRIMARY,
             connect_timeout=2,
             statement_timeout_ms=15_000,
+            jit=False,
         )
 
     assert "DATABASE_REPLICA_URLS: entry 2" in str(refused.value)
@@ -527,6 +528,7 @@ def test_replicas_are_configured_as_the_primary_with_a_short_wait_for_a_connecti
         default=PRIMARY,
         connect_timeout=2,
         statement_timeout_ms=15_000,
+        jit=False,
     )
 
     assert list(configs) == ["replica_1", "replica_2"]
@@ -534,7 +536,7 @@ def test_replicas_are_configured_as_the_primary_with_a_short_wait_for_a_connecti
     assert (one["HOST"], one["PORT"], two["HOST"]) == ("one", 5433, "two")
     assert one["OPTIONS"]["pool"] == {"min_size": 1, "max_size": 4, "timeout": 2}
     assert one["OPTIONS"]["connect_timeout"] == 2
-    assert one["OPTIONS"]["options"] == "-c statement_timeout=15000"
+    assert one["OPTIONS"]["options"] == "-c statement_timeout=15000 -c jit=off"
     assert two["OPTIONS"]["sslmode"] == "require"
     # the test database is the primary's: nothing is created on a replica
     assert one["TEST"] == {"MIRROR": "default"}

@@ -103,3 +103,36 @@ def test_production_reads_hosts_and_trusted_origins_from_the_environment():
     assert result.stdout.strip() == (
         "['a.example.org', 'b.example.org'] ['https://a.example.org'] True True 31536000"
     ), result.stderr
+
+
+def test_the_jit_compiler_is_off_for_the_application_s_connections(db, django_db_blocker):
+    """An estimate far off (the admin's claim search on a few hundred claims, after a larger corpus
+    was there) put a query past jit_above_cost: 0.9 s compiling a query that runs in 15 ms."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
+
+
+def test_database_jit_turns_it_back_on():
+    setup = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.DATABASES['default'].get('OPTIONS', {}).get('options', ''))"
+    )
+    environment = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE"}}
+    environment.update(DJANGO_SETTINGS_MODULE="claimtrack.settings")
+    printed = {}
+    for value in ("false", "true"):
+        result = subprocess.run(
+            [sys.executable, "-c", setup],
+            cwd=ROOT,
+            env={**environment, "DATABASE_JIT": value},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        printed[value] = result.stdout.strip()
+    assert "-c jit=off" in printed["false"]
+    assert "jit" not in printed["true"]
