@@ -34,9 +34,8 @@ DOCUMENTED = [status_code_conformance, content_type_conformance, response_schema
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords_and_fresh_throttles(settings):
-    """Hash test passwords cheaply, and start each test with empty throttle counters."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def _fresh_throttles():
+    """Start each test with empty throttle counters (passwords are hashed cheaply: tests/conftest.py)."""
     # the throttles count requests in the local-memory cache, which outlives a test
     cache.clear()
     yield

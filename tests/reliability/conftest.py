@@ -13,8 +13,7 @@ PASSWORD = "pw-for-tests-only"  # the password tests/conftest.py gives its users
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords_and_no_throttle(settings, monkeypatch):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def _no_throttle(monkeypatch):
     # the rates are for people; a race sends twenty requests in the same millisecond
     monkeypatch.setattr(SimpleRateThrottle, "allow_request", lambda self, request, view: True)
 
