@@ -6,6 +6,7 @@ import itertools
 from pathlib import Path
 
 import pytest
+from _pytest.nodeid import coerce_node_id
 from django.contrib.auth.models import Group
 from pytest_django.fixtures import _get_databases_for_setup
 
@@ -49,6 +50,22 @@ def _built_once_a_process():
     and index the static files once, not for every test client (tests/speedups.py)."""
     with committed_flush_by_delete(), whitenoise_index_once():
         yield
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Keep the tests of one `xdist_group` on one worker (`make test` runs `--dist loadgroup`).
+
+    pytest-xdist 3.8 marks a grouped test by appending `@group` to `item._nodeid`, which pytest 9.2
+    no longer reads (a node's id is `item._id`): the fuzzer's four roles ran on both workers, each
+    drawing every case again (15 s), and both workers started the replica pair (10 s each). The
+    same suffix is set here where pytest 9.2 keeps it."""
+    # set in each worker by pytest-xdist for --dist loadgroup (the workers' own `dist` is "no")
+    if getattr(config.option, "loadgroup", False):
+        for item in items:
+            mark = item.get_closest_marker("xdist_group")
+            if mark is not None and not item.nodeid.endswith(f"@{mark.args[0]}"):
+                item._id = coerce_node_id(f"{item.nodeid}@{mark.args[0]}")
 
 
 @pytest.hookimpl(hookwrapper=True)

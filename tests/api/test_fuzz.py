@@ -117,3 +117,12 @@ def test_every_operation_answers_every_role_as_documented(seed, in_process_api, 
     failures = fuzz(in_process_api, headers, EXAMPLES[role])
 
     assert not failures, "\n\n".join(failures)
+
+
+@pytest.mark.xdist_group("fuzz")
+def test_the_roles_share_one_worker_under_make_test(request):
+    """`make test` hands out by xdist_group; pytest 9.2 dropped the id pytest-xdist marks a group on,
+    and the four roles drew their cases on two workers (tests/conftest.py)."""
+    if not getattr(request.config.option, "loadgroup", False):
+        pytest.skip("run without --dist loadgroup")
+    assert request.node.nodeid.endswith("@fuzz")
