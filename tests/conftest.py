@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from _pytest.nodeid import coerce_node_id
 from django.contrib.auth.models import Group
+from django.db import connection
 from pytest_django.fixtures import _get_databases_for_setup
 
 from apps.accounts.roles import EDITOR, FACT_CHECKER
@@ -82,6 +83,22 @@ def _fast_passwords(settings):
     test made, a quarter of the time of an admin test. Servers the tests start in another process
     make their own users."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _contradictions_at_once(request):
+    """The stored contradicted claims (`ContradictedClaim`) are refreshed when a transaction commits,
+    and a test transaction never does: in one, the refreshes run at the end of each statement instead.
+    Tests on committed data (live servers, races) refresh at the commit, as the application does."""
+    marker = request.node.get_closest_marker("django_db")
+    committed = {"transactional_db", "live_server", "django_db_reset_sequences"} & set(request.fixturenames)
+    if committed or (marker and marker.kwargs.get("transaction")):
+        return
+    if "db" not in request.fixturenames and marker is None:
+        return
+    request.getfixturevalue("db")
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ct_contradicted_relation, ct_contradicted_publication IMMEDIATE")
 
 
 @pytest.fixture(autouse=True)

@@ -440,3 +440,20 @@ class ClaimRelation(CreatedByModel):
     def save(self, *args, **kwargs) -> None:
         self.normalise()
         super().save(*args, **kwargs)
+
+
+class ContradictedClaim(models.Model):
+    """A claim in at least one contradiction, and whether a published claim is among those that
+    contradict it: what `?has_conflicts=` asks, stored so that the list reads a small table instead
+    of every contradiction with both ends' publication (issue 17).
+
+    Never written by the application: triggers refresh the rows of the claims a transaction touched
+    when it commits (migration 0014, which says how they stay right under concurrent writes)."""
+
+    claim = models.OneToOneField(
+        Claim, primary_key=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    by_published = models.BooleanField()
+
+    def __str__(self) -> str:
+        return f"#{self.claim_id} contradicted"

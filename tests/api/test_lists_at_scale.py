@@ -107,14 +107,16 @@ def test_a_list_by_subject_and_conflicts_runs_no_distinct_and_the_queries_of_the
     assert not [query["sql"] for query in filtered.captured_queries if "DISTINCT" in query["sql"]]
 
 
-def test_has_conflicts_reads_the_contradictions_once_uncorrelated(api_client, seed_with_drafts):
+def test_has_conflicts_reads_the_stored_contradicted_claims_not_the_relations(api_client, seed_with_drafts):
     with CaptureQueriesContext(connection) as queries:
         api_client.get("/api/v1/claims/?page_size=50&has_conflicts=true")
 
     count = next(q["sql"] for q in queries.captured_queries if "COUNT(*)" in q["sql"])
-    # one subquery over the relations, not an EXISTS correlated with each claim (`= "claims_claim"."id"`)
-    assert count.count('"claims_claimrelation"') == 1
-    assert '"from_claim_id" = ("claims_claim"."id")' not in count
+    # one uncorrelated subquery over the stored rows: not the relations with both ends' publication
+    # (linear in the contradictions), nor an EXISTS correlated with each claim
+    assert count.count('"claims_contradictedclaim"') == 1
+    assert '"claims_claimrelation"' not in count
+    assert '= ("claims_claim"."id")' not in count
 
 
 def expected_reliability(entity_id: int, records, current) -> dict:

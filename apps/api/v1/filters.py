@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_filters as filters
 from django import forms
 from django.core.validators import RegexValidator
-from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, QuerySet
+from django.db.models import Exists, Func, IntegerField, OuterRef, Q, QuerySet
 from django.db.models.fields.json import KeyTransform
 from django.db.models.functions import Coalesce
 from django_filters.constants import EMPTY_VALUES
@@ -15,7 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 
-from apps.claims.models import Attestation, Claim, ClaimRelation, ClaimSubject, Credibility
+from apps.claims.models import Attestation, Claim, ClaimRelation, ClaimSubject, ContradictedClaim, Credibility
 from apps.core.search import SEARCH_MAX_LENGTH, search_queryset
 from apps.credibility.models import Regrade
 from apps.documents.models import Document
@@ -318,25 +318,17 @@ class ClaimFilter(SearchableFilterSet):
 
 
 def contradicted_claim_ids(request) -> QuerySet:
-    """The ids of the claims in a contradiction whose two claims this request's user may both see.
+    """The ids of the claims contradicted by another claim this request's user may see.
 
-    For a claim the user sees, that is a contradiction by another claim it may see: a contradiction
-    by a draft is not there for a reader who cannot see the draft. Written as one uncorrelated
-    subquery over the contradictions, visibility applied once to both ends, so that the planner can
-    hash it or start from it (issue 17: the two correlated EXISTS it replaces, each with its own
-    `IN (visible)`, read every published claim for each claim of the list, for the count and again
-    for the page). No index of its own: the relations table is read whole, 49 pages at 60k claims.
+    Read from the stored rows (`ContradictedClaim`, one a contradicted claim, kept by triggers): for
+    a reader, who sees no drafts, those contradicted by a published claim; for one who sees drafts,
+    every contradicted claim. The filter used to read every contradiction and both its ends'
+    publication, for the count and again for the page: linear in the contradictions (issue 17).
     """
-    visible = visible_claims(request)
-    both_seen = ClaimRelation.objects.filter(kind=ClaimRelation.Kind.CONTRADICTS)
-    if visible.query.has_filters():  # a reader; one who sees drafts sees every contradiction
-        both_seen = both_seen.filter(from_claim__in=visible, to_claim__in=visible)
-    ends = Func(
-        Func(F("from_claim_id"), F("to_claim_id"), function="ARRAY", template="ARRAY[%(expressions)s]"),
-        function="unnest",
-        output_field=IntegerField(),
-    )
-    return both_seen.order_by().annotate(end=ends).values("end")
+    contradicted = ContradictedClaim.objects.all()
+    if visible_claims(request).query.has_filters():  # a reader: a contradiction by a draft is not there
+        contradicted = contradicted.filter(by_published=True)
+    return contradicted.values("claim_id")
 
 
 class EntityFilter(SearchableFilterSet):
