@@ -2,10 +2,10 @@
 
 The claims list used to build 556 model instances and run 799 nested serializer calls for a page
 of 50: each quote's document (its body included) twice, its outlet, speaker and origins, the
-related claims with their credibility explanations. Here the claims' inline parts are read as
-tuples of only the columns the response shows, in the same four queries (subjects, quotes with
-their documents and people, relations out, relations in) written as fixed SQL, and the JSON is
-put together as dicts.
+related claims with their credibility explanations. Here the claims' inline parts (subjects, quotes
+with their documents and people, relations out, relations in) are read in one query of fixed SQL,
+each part a JSON array of rows of only the columns the response shows, and the JSON is put
+together as dicts.
 The stored credibility explanation goes through as it is stored, cut to the fields the schema
 declares (`CredibilitySerializer`), so the schema and the output cannot drift apart.
 
@@ -15,6 +15,7 @@ tests/api/test_claim_json.py holds this output to the serializers the other endp
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -46,17 +47,20 @@ def _entity(pk, name, kind) -> dict | None:
     return None if pk is None else {"id": pk, "name": name, "kind": kind}
 
 
-# The four queries as fixed SQL: the ORM spent longer compiling them than PostgreSQL running them
-# (a claim's detail is five queries of well under a millisecond each). Each takes the claims' ids
-# as one array, so its text is the same whatever the page.
+# The four parts in one query of fixed SQL, each part one JSON array of rows (a row an array of
+# its columns, in the order of the part's ORDER BY): a round trip a query cost more than PostgreSQL
+# took to run them (a claim's detail was five queries of well under a millisecond each), and the
+# ORM spent longer compiling them than that. The claims' ids come as one array, so the text is the
+# same whatever the page.
 _SUBJECTS = """
-    SELECT link.claim_id, entity.id, entity.name, entity.kind
+    SELECT json_agg(json_build_array(link.claim_id, entity.id, entity.name, entity.kind)
+        ORDER BY entity.name, entity.id)
     FROM claims_claim_subjects link JOIN entities_entity entity ON entity.id = link.entity_id
-    WHERE link.claim_id = ANY(%s)
-    ORDER BY entity.name, entity.id
+    WHERE link.claim_id = ANY(%(ids)s)
 """
 _QUOTES = """
-    SELECT quote.id, quote.claim_id, quote.quote, quote.start, quote."end", quote.stance,
+    SELECT json_agg(json_build_array(
+        quote.id, quote.claim_id, quote.quote, quote.start, quote."end", quote.stance,
         quote.modality, quote.interested_override, quote.interested_reason, quote.stated_on,
         quote.stated_on_precision, quote.note,
         quote.speaker_id, speaker.name, speaker.kind,
@@ -65,25 +69,25 @@ _QUOTES = """
         quote.document_id, document.title, document.published, document.published_precision,
         document.language, document.retrieved,
         document.outlet_id, outlet.name, outlet.kind
+    ) ORDER BY quote.document_id, quote.start, quote.id)
     FROM claims_attestation quote
     JOIN documents_document document ON document.id = quote.document_id
     LEFT JOIN entities_entity outlet ON outlet.id = document.outlet_id
     LEFT JOIN entities_entity speaker ON speaker.id = quote.speaker_id
     LEFT JOIN entities_entity origin ON origin.id = quote.origin_entity_id
     LEFT JOIN documents_document origin_document ON origin_document.id = quote.origin_document_id
-    WHERE quote.claim_id = ANY(%s)
-    ORDER BY quote.document_id, quote.start, quote.id
+    WHERE quote.claim_id = ANY(%(ids)s)
 """
 # ClaimRelation's own ordering: by kind, then each claim in the claims' order (newest first)
 _RELATIONS = """
-    SELECT relation.id, relation.kind, relation.{own}_id, relation.{other}_id, {other}.statement,
-        {other}.status, relation.note
+    SELECT json_agg(json_build_array(relation.id, relation.kind, relation.{own}_id,
+        relation.{other}_id, {other}.statement, {other}.status, relation.note)
+        ORDER BY relation.kind, from_claim.created DESC, from_claim.id DESC, to_claim.created DESC,
+        to_claim.id DESC)
     FROM claims_claimrelation relation
     JOIN claims_claim from_claim ON from_claim.id = relation.from_claim_id
     JOIN claims_claim to_claim ON to_claim.id = relation.to_claim_id
-    WHERE relation.{own}_id = ANY(%s) {visible}
-    ORDER BY relation.kind, from_claim.created DESC, from_claim.id DESC, to_claim.created DESC,
-        to_claim.id DESC
+    WHERE relation.{own}_id = ANY(%(ids)s) {visible}
 """
 
 
@@ -100,10 +104,17 @@ _DIRECTIONS = [
     ("outgoing", _relations_sql("from_claim", "to_claim")),
     ("incoming", _relations_sql("to_claim", "from_claim")),
 ]
+# for those who see drafts (True) and for everyone else
+_INLINE = {
+    drafts: "SELECT ({}), ({}), ({}), ({})".format(
+        _SUBJECTS, _QUOTES, *(sql[drafts] for _, sql in _DIRECTIONS)
+    )
+    for drafts in (True, False)
+}
 
 
 def claims_inline(*, claims: Iterable[Claim], user) -> dict[int, ClaimInline]:
-    """Read the inline parts of these claims in four queries, whatever their number; a related claim
+    """Read the inline parts of these claims in one query, whatever their number; a related claim
     is shown only to a user who may see it."""
     ids = [claim.pk for claim in claims]
     inline = {pk: ClaimInline() for pk in ids}
@@ -111,33 +122,37 @@ def claims_inline(*, claims: Iterable[Claim], user) -> dict[int, ClaimInline]:
         return inline
     # the database the router reads claims from (a replica when one is configured)
     with connections[router.db_for_read(Attestation)].cursor() as cursor:
-        # subjects by id, name and kind, in the entities' own order
-        cursor.execute(_SUBJECTS, [ids])
-        for claim_id, *entity in cursor.fetchall():
-            inline[claim_id].subjects.append(_entity(*entity))
+        cursor.execute(_INLINE[user.has_perm("claims.view_draft")], {"ids": ids})
+        subjects, quotes, *relations = (rows or [] for rows in cursor.fetchone())
 
-        # every quote with its document, outlet, speaker and origins: only the columns shown
-        cursor.execute(_QUOTES, [ids])
-        for row in cursor.fetchall():
-            _add_quote(inline[row[1]], row)
+    # subjects by id, name and kind, in the entities' own order
+    for claim_id, *entity in subjects:
+        inline[claim_id].subjects.append(_entity(*entity))
 
-        # relations in both directions, each naming the other claim (one this user may see)
-        may_see_drafts = user.has_perm("claims.view_draft")
-        for direction, sql in _DIRECTIONS:
-            cursor.execute(sql[may_see_drafts], [ids])
-            for pk, kind, claim_id, other_id, statement, status, note in cursor.fetchall():
-                parts = inline[claim_id]
-                listed = parts.relations_out if direction == "outgoing" else parts.relations_in
-                listed.append(
-                    {
-                        "id": pk,
-                        "kind": kind,
-                        "direction": direction,
-                        "claim": {"id": other_id, "statement": statement, "status": status},
-                        "note": note,
-                    }
-                )
+    # every quote with its document, outlet, speaker and origins: only the columns shown
+    for row in quotes:
+        _add_quote(inline[row[1]], row)
+
+    # relations in both directions, each naming the other claim (one this user may see)
+    for (direction, _), rows in zip(_DIRECTIONS, relations, strict=True):
+        for pk, kind, claim_id, other_id, statement, status, note in rows:
+            parts = inline[claim_id]
+            listed = parts.relations_out if direction == "outgoing" else parts.relations_in
+            listed.append(
+                {
+                    "id": pk,
+                    "kind": kind,
+                    "direction": direction,
+                    "claim": {"id": other_id, "statement": statement, "status": status},
+                    "note": note,
+                }
+            )
     return inline
+
+
+def _day(value: str | None) -> datetime.date | None:
+    """A date as JSON carries it (ISO 8601), back to a date."""
+    return None if value is None else datetime.date.fromisoformat(value)
 
 
 def _add_quote(parts: ClaimInline, row: tuple) -> None:
@@ -145,6 +160,7 @@ def _add_quote(parts: ClaimInline, row: tuple) -> None:
      stated_precision, note, speaker, speaker_name, speaker_kind, origin, origin_name, origin_kind,
      origin_doc, origin_title, document, title, published, published_precision, language,
      retrieved, outlet, outlet_name, outlet_kind) = row  # fmt: skip
+    stated_on, published, retrieved = _day(stated_on), _day(published), _day(retrieved)
     # when it was said: its own date, else its document's (`Attestation.stated`)
     when, precision = (stated_on, stated_precision) if stated_on else (published, published_precision)
     parts.attestations.append(

@@ -641,7 +641,7 @@ CLAIM_COLUMNS = (
 
 
 class ClaimListSerializer(serializers.ListSerializer):
-    """A page of claims: their inline parts read once for all of them (four queries)."""
+    """A page of claims: their inline parts read once for all of them (one query)."""
 
     def to_representation(self, data):
         claims = list(data.all() if hasattr(data, "all") else data)

@@ -299,7 +299,7 @@ class ClaimViewSet(
 
     def filter_queryset(self, queryset):
         # one claim's address names it: the list's filters and ordering are for lists (building the
-        # filter form cost a claim's detail more than its five queries)
+        # filter form cost a claim's detail more than its queries)
         if self.detail:
             return queryset
         return super().filter_queryset(queryset)
