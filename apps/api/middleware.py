@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import psycopg
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
@@ -37,13 +38,21 @@ class RequestSizeLimitMiddleware:
         return self.get_response(request)
 
 
+# the statements a `set_config` can go before in one round trip (not VACUUM, CREATE INDEX
+# CONCURRENTLY and the like, which refuse the transaction block that several statements share)
+_PLAIN = ("select", "insert", "update", "delete", "with")
+
+
 class StatementTimeoutMiddleware:
-    """`SET statement_timeout` for the length of an API request, then back to the server's default.
+    """`statement_timeout` for the length of an API request, then back to the server's default.
 
     A runaway query (a search over a huge corpus, a page of 200 rich claims) is cancelled by
     PostgreSQL and answered with a 503 (apps.api.v1.exceptions) instead of holding a worker. The
-    limit is set just before the request's first query, on the driver's own connection, so a view
-    that reads nothing costs nothing and the queries a test counts are the view's own.
+    limit is set with the request's first query, on the driver's own connection, so a view that
+    reads nothing costs nothing and the queries a test counts are the view's own: it goes before
+    that query in the same round trip (`SELECT set_config(…); <the query>`, as pghistory sends its
+    context), and it is reset when the response is closed, after the server has sent it. A SET and a
+    RESET of their own were two of a claim's seven round trips (issue 17).
     """
 
     def __init__(self, get_response) -> None:
@@ -53,21 +62,52 @@ class StatementTimeoutMiddleware:
         limit = int(settings.API_STATEMENT_TIMEOUT_MS or 0)
         if limit <= 0 or not request.path.startswith("/api/"):
             return self.get_response(request)
-        limited = False
+        setting = f"SELECT set_config('statement_timeout', '{limit}', false)"
+        limited = None  # the driver's connection the limit was sent on
 
         def limit_first(execute, sql, params, many, context):
             nonlocal limited
-            if not limited:
-                context["connection"].connection.execute(f"SET statement_timeout = {limit}")
-                limited = True
-            return execute(sql, params, many, context)
+            if limited is not None:
+                return execute(sql, params, many, context)
+            limited = context["connection"].connection
+            cursor = context["cursor"].cursor
+            together = (
+                isinstance(cursor, psycopg.ClientCursor)  # several statements need client-side binding
+                and not getattr(cursor, "name", None)  # a named cursor DECLAREs its one query
+                and not many
+                and isinstance(sql, str)
+                and sql.lstrip()[:6].lower().startswith(_PLAIN)
+            )
+            if not together:
+                limited.execute(setting)
+                return execute(sql, params, many, context)
+            result = execute(f"{setting}; {sql}", params, many, context)
+            while cursor.nextset():  # to the query's own result, the last
+                pass
+            return result
+
+        def reset() -> None:
+            if limited is None or connection.connection is not limited:
+                return  # never set, or that connection is gone
+            try:
+                limited.execute("RESET statement_timeout")
+            except Exception:  # an aborted or lost connection: not reused with the limit on it
+                connection.close()
 
         try:
             with connection.execute_wrapper(limit_first):
-                return self.get_response(request)
-        finally:
-            if limited:
-                try:
-                    connection.connection.execute("RESET statement_timeout")
-                except Exception:  # an aborted or lost connection: not reused with the limit on it
-                    connection.close()
+                response = self.get_response(request)
+        except BaseException:
+            reset()
+            raise
+        close = response.close
+
+        def close_after_reset() -> None:
+            # before the response's own close, which hands the connection back (request_finished)
+            try:
+                reset()
+            finally:
+                close()
+
+        response.close = close_after_reset
+        return response
