@@ -160,3 +160,27 @@ def test_the_entities_list_shows_each_entitys_figures_as_computed_from_scratch(a
             shown["rated_at"] = datetime.datetime.fromisoformat(shown["rated_at"])
         assert shown == expected_reliability(row["id"], records, current)
     assert any(row["reliability"]["track_record"]["sample_size"] for row in rows)
+
+
+def test_a_list_builds_the_filters_it_names_and_the_browsable_form_shows_them_all(
+    api_client, seed_with_drafts, monkeypatch
+):
+    from apps.api.v1.filters import ClaimFilter
+
+    built = []
+    init = ClaimFilter.__init__
+
+    def recording(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        built.append(sorted(self.filters))
+
+    monkeypatch.setattr(ClaimFilter, "__init__", recording)
+
+    response = api_client.get(f"/api/v1/claims/?subject={seed_with_drafts}&has_conflicts=true&page_size=5")
+    page = api_client.get("/api/v1/claims/?has_conflicts=true", HTTP_ACCEPT="text/html")
+
+    assert response.status_code == 200 and response.json()["count"] > 0
+    assert page.status_code == 200
+    # the list's own filtering copied two of the twenty filters; the browsable API's form had every one
+    assert built[0] == ["has_conflicts", "subject"]
+    assert built[-1] == sorted(ClaimFilter.base_filters) and len(built[-1]) > 10
