@@ -9,6 +9,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib import admin
 
+        from apps.core import lookups  # noqa: F401 - registers `__any`
         from apps.core.pickers import install
 
         install(admin.site)

@@ -220,7 +220,7 @@ def newest_match_ids(queryset: QuerySet, limit: int, *, probe: bool = False) -> 
 
 @contextmanager
 def by_ids(queryset: QuerySet) -> Iterator[None]:
-    """Run the queries of rows picked by id (`pk__in=ids`) through the primary key: a searched
+    """Run the queries of rows picked by id (`pk__any=ids`) through the primary key: a searched
     queryset's filter, repeated, must not make the planner scan the table to check it."""
     with _planner(router.db_for_read(queryset.model), enable_seqscan="off"):
         yield

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from apps.claims.models import Claim
 from apps.documents.models import Document
@@ -225,6 +227,15 @@ def test_numbered_search_pages_come_from_the_newest_matches_and_say_so(seed, api
     ranks = [row["search_rank"] for row in capped["results"]]
     assert ranks == sorted(ranks, reverse=True)  # ranked within the window
     assert rare["count"] < 10 and rare["count_capped"] is False
+
+
+def test_a_numbered_search_page_picks_its_window_by_one_array(seed, api_client):
+    with CaptureQueriesContext(connection) as queries:
+        response = api_client.get("/api/v1/claims/", {"search": "طالبان"})
+
+    ranked = [q["sql"] for q in queries if "ts_rank" in q["sql"] and "= ANY(" in q["sql"]]
+    assert response.status_code == 200 and response.json()["count"] > 1
+    assert len(ranked) == 1 and " IN (" not in ranked[0].split("FROM", 1)[1]
 
 
 def test_cursor_pages_walk_every_match_whatever_the_window(seed, api_client, settings):

@@ -56,7 +56,7 @@ class PagePagination(PageNumberPagination):
         ids = newest_match_ids(queryset, self.window, probe=getattr(view, "search_probe", False))
         self.django_paginator_class = partial(_WindowPaginator, count=len(ids))
         with by_ids(queryset):
-            return super().paginate_queryset(queryset.filter(pk__in=ids), request, view)
+            return super().paginate_queryset(queryset.filter(pk__any=ids), request, view)
 
     def get_paginated_response(self, data):
         response = super().get_paginated_response(data)

@@ -1,0 +1,25 @@
+import pytest
+
+from apps.claims.models import Claim
+
+
+def test_any_finds_the_rows_in_finds(seed):
+    ids = [*Claim.objects.values_list("pk", flat=True)[:5], 2**40]
+
+    assert set(Claim.objects.filter(pk__any=ids)) == set(Claim.objects.filter(pk__in=ids))
+    assert len(ids) == 6 and Claim.objects.filter(pk__any=ids).count() == 5
+    assert list(Claim.objects.filter(pk__any=[])) == []
+
+
+def test_any_sends_the_list_as_one_array_parameter(seed):
+    ids = list(range(1, 2_001))
+
+    sql, params = Claim.objects.filter(pk__any=ids).values("pk").query.sql_with_params()
+
+    assert sql.count("%s") == 1 and "= ANY(%s)" in sql
+    assert params == (ids,)
+
+
+def test_any_refuses_what_is_not_a_whole_number(db):
+    with pytest.raises((TypeError, ValueError)):
+        list(Claim.objects.filter(pk__any=["1; DROP TABLE claims_claim"]))
