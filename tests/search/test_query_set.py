@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import import_module
 from pathlib import Path
 
 import pytest
@@ -170,3 +171,44 @@ def test_python_and_postgresql_normalise_every_query_alike(db):
         in_sql = dict(cursor.fetchall())
 
     assert {text: in_sql[text] for text in texts if in_sql[text] != search_normalize(text)} == {}
+
+
+def _query_words() -> list[str]:
+    words = {word for query in QUERIES for word in query["query"].replace('"', " ").split()}
+    return sorted(word.lstrip("-") for word in words - {"or"})
+
+
+def test_a_query_word_asks_for_each_of_its_readings_once(db):
+    # its forms stem alike: «طالبان» was 25 terms ORed, 15 of them distinct, and ranking compares
+    # every term with every position of a row (docs/performance.md §16)
+    words = _query_words()
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT w, ct_term_query(w)::text FROM unnest(%s::text[]) AS w", [words])
+        readings = {word: text.split(" | ") for word, text in cursor.fetchall()}
+
+    assert {word: terms for word, terms in readings.items() if len(set(terms)) != len(terms)} == {}
+    assert len(readings["طالبان"]) == 15
+
+
+def test_each_reading_once_finds_and_ranks_the_seed_as_every_form_did(seed):
+    before = import_module("apps.core.migrations.0007_term_query_distinct").BEFORE
+    words = _query_words()
+
+    with connection.cursor() as cursor:
+        cursor.execute(before.replace("FUNCTION ct_term_query(", "FUNCTION pg_temp.ct_term_query_before("))
+        differing = []
+        for table in ("claims_claim", "documents_document"):
+            cursor.execute(
+                f"""SELECT w, t.id FROM {table} t, unnest(%s::text[]) AS w
+                    WHERE (t.search_vector @@ ct_term_query(w)) IS DISTINCT FROM
+                          (t.search_vector @@ pg_temp.ct_term_query_before(w))
+                       OR ts_rank_cd(t.search_vector, ct_term_query(w), 6) IS DISTINCT FROM
+                          ts_rank_cd(t.search_vector, pg_temp.ct_term_query_before(w), 6)""",
+                [words],
+            )
+            differing += cursor.fetchall()
+        cursor.execute("SELECT count(*) FROM claims_claim WHERE search_vector @@ ct_term_query('طالبان')")
+        found = cursor.fetchone()[0]
+
+    assert differing == [] and found > 10
