@@ -124,6 +124,12 @@ API_MAX_QUERY_STRING = env.int("API_MAX_QUERY_STRING", default=8192)
 # Every API request's queries are cancelled past this many milliseconds (a 503); 0 turns it off.
 API_STATEMENT_TIMEOUT_MS = env.int("API_STATEMENT_TIMEOUT_MS", default=15_000)
 
+# PostgreSQL's parallel workers a query of an API request may start (max_parallel_workers_per_gather;
+# PostgreSQL's own default is 2): none, as a page of 50 does not repay starting them, and under load
+# they take the cores other requests wait for (docs/performance.md §16). A search's window still
+# uses them for its one scan of many rows (apps.core.search).
+API_PARALLEL_WORKERS = env.int("API_PARALLEL_WORKERS", default=0)
+
 # ClaimReview JSON-LD (apps/api/v1/formats/claimreview.py): the organisation that publishes the reviews
 # (its url empty: the site this API answers on), and each review's page, `{id}` the claim's id (empty:
 # the claim's API address).
@@ -189,6 +195,7 @@ DATABASES.update(
         connect_timeout=env.int("DATABASE_REPLICA_CONNECT_TIMEOUT", default=2),
         statement_timeout_ms=API_STATEMENT_TIMEOUT_MS,
         jit=DATABASE_JIT,
+        parallel_workers=API_PARALLEL_WORKERS,
     )
 )
 DATABASE_ROUTERS = ["apps.core.replicas.ReplicaRouter"]

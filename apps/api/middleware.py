@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 
+from apps.core.database import settings_held_back
+
 
 class RequestSizeLimitMiddleware:
     """Refuse an API request whose body or query string is over the limit before anything reads
@@ -43,8 +45,19 @@ class RequestSizeLimitMiddleware:
 _PLAIN = ("select", "insert", "update", "delete", "with")
 
 
+def _request_settings() -> dict[str, int]:
+    """The PostgreSQL settings an API request's queries run under."""
+    values = {}
+    if int(settings.API_STATEMENT_TIMEOUT_MS or 0) > 0:
+        values["statement_timeout"] = int(settings.API_STATEMENT_TIMEOUT_MS)
+    if settings.API_PARALLEL_WORKERS is not None:
+        values["max_parallel_workers_per_gather"] = int(settings.API_PARALLEL_WORKERS)
+    return values
+
+
 class StatementTimeoutMiddleware:
-    """`statement_timeout` for the length of an API request, then back to the server's default.
+    """`statement_timeout` for the length of an API request, then back to the server's default;
+    and parallel query, off by default (`API_PARALLEL_WORKERS`), likewise.
 
     A runaway query (a search over a huge corpus, a page of 200 rich claims) is cancelled by
     PostgreSQL and answered with a 503 (apps.api.v1.exceptions) instead of holding a worker. The
@@ -53,16 +66,22 @@ class StatementTimeoutMiddleware:
     that query in the same round trip (`SELECT set_config(…); <the query>`, as pghistory sends its
     context), and it is reset when the response is closed, after the server has sent it. A SET and a
     RESET of their own were two of a claim's seven round trips (issue 17).
+
+    Parallel workers cost an API page more than they save: starting two of them to count a filtered
+    list took 12.7 ms where the same plan alone took 6.5 (docs/performance.md §16), and under load
+    they take the cores other requests are waiting for. A search's window turns them back on for
+    the one scan that needs them (apps.core.search.newest_match_ids).
     """
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response
 
     def __call__(self, request):
-        limit = int(settings.API_STATEMENT_TIMEOUT_MS or 0)
-        if limit <= 0 or not request.path.startswith("/api/"):
+        values = _request_settings() if request.path.startswith("/api/") else {}
+        if not values:
             return self.get_response(request)
-        setting = f"SELECT set_config('statement_timeout', '{limit}', false)"
+        calls = (f"set_config('{name}', '{value}', false)" for name, value in values.items())
+        setting = "SELECT " + ", ".join(calls)
         limited = None  # the driver's connection the limit was sent on
 
         def limit_first(execute, sql, params, many, context):
@@ -86,16 +105,23 @@ class StatementTimeoutMiddleware:
                 pass
             return result
 
+        def send_now(wrapper) -> None:
+            nonlocal limited
+            if limited is None and wrapper.alias == connection.alias:
+                wrapper.ensure_connection()
+                limited = wrapper.connection
+                limited.execute(setting)
+
         def reset() -> None:
             if limited is None or connection.connection is not limited:
                 return  # never set, or that connection is gone
             try:
-                limited.execute("RESET statement_timeout")
+                limited.execute("; ".join(f"RESET {name}" for name in values))
             except Exception:  # an aborted or lost connection: not reused with the limit on it
                 connection.close()
 
         try:
-            with connection.execute_wrapper(limit_first):
+            with connection.execute_wrapper(limit_first), settings_held_back(send_now):
                 response = self.get_response(request)
         except BaseException:
             reset()

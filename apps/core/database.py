@@ -4,12 +4,37 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
 import environ
 
 EMBEDDED_DATABASE_NAME = "claimtrack"
+
+# the settings an API request sends with its first query (apps.api.middleware), as a function that
+# sends them now on a connection if they are still held back for it
+_held_back: ContextVar[Callable[[Any], None] | None] = ContextVar("held_back_settings", default=None)
+
+
+@contextmanager
+def settings_held_back(send: Callable[[Any], None]) -> Iterator[None]:
+    """While inside, `send_held_back_settings` can send a request's settings before its first query."""
+    token = _held_back.set(send)
+    try:
+        yield
+    finally:
+        _held_back.reset(token)
+
+
+def send_held_back_settings(connection) -> None:
+    """Send now the settings the current request holds back for its first query on `connection`
+    (a Django connection): code that sets some of its own first must not have them overwritten."""
+    send = _held_back.get()
+    if send is not None:
+        send(connection)
 
 
 def database_config(env: environ.Env, var_dir: Path) -> dict[str, Any]:
@@ -74,7 +99,13 @@ REPLICA_LAG_CHECK_SECONDS = 1.0
 
 
 def replica_configs(
-    *, urls: list[str], default: dict[str, Any], connect_timeout: int, statement_timeout_ms: int, jit: bool
+    *,
+    urls: list[str],
+    default: dict[str, Any],
+    connect_timeout: int,
+    statement_timeout_ms: int,
+    jit: bool,
+    parallel_workers: int | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Return DATABASES' replica_1, replica_2, … for these URLs, configured as `default` is."""
     from django.core.exceptions import ImproperlyConfigured
@@ -105,6 +136,9 @@ def replica_configs(
             server_setting(options, "statement_timeout", statement_timeout_ms)
         if not jit:
             server_setting(options, "jit", "off")
+        if parallel_workers is not None:
+            # as for the primary's API requests (apps.api.middleware), from the connection's start
+            server_setting(options, "max_parallel_workers_per_gather", parallel_workers)
         pool = default.get("OPTIONS", {}).get("pool")
         if pool:
             # a pool waits `timeout` for a connection: for a replica, no longer than its connect timeout

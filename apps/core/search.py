@@ -26,6 +26,7 @@ from django.db.models import (
 from django.db.models.constants import LOOKUP_SEP
 
 from apps.core.arabic import query_forms, search_normalize
+from apps.core.database import send_held_back_settings
 
 TSQUERY = SearchQueryField()
 WORD_PATTERN = r"[\w\u064B-\u065F\u0670\u0640]+"  # letters, digits and the marks inside words
@@ -170,18 +171,24 @@ def search_with_related(queryset: QuerySet, text: str, *, related: Sequence[str]
 
 
 @contextmanager
-def _planner(using: str, **settings: str) -> Iterator[None]:
-    """PostgreSQL planner settings for the queries run inside, then back to the defaults. Set in
-    one round trip on the driver's connection, as apps.api.middleware sets its timeout: they
-    are not queries of the view's (nor counted as such by the tests)."""
+def _planner(using: str, **settings: str | int) -> Iterator[None]:
+    """PostgreSQL planner settings for the queries run inside, then back to what they were (an API
+    request's own, apps.api.middleware). Set in one round trip on the driver's connection, as the
+    middleware sets its own: they are not queries of the view's (nor counted as such by the tests)."""
     connection = connections[using]
     connection.ensure_connection()
-    connection.connection.execute("; ".join(f"SET {name} = {value}" for name, value in settings.items()))
+    send_held_back_settings(connection)  # what is restored after, and what must not overwrite these
+    names = list(settings)
+    before = ", ".join(f"current_setting('{name}')" for name in names)
+    changes = "; ".join(f"SET {name} = {value}" for name, value in settings.items())
+    was = connection.connection.execute(f"SELECT {before}; {changes}").fetchone()
     try:
         yield
     finally:
+        restore = ", ".join("set_config(%s, %s, false)" for _ in names)
+        values = [value for pair in zip(names, was, strict=True) for value in pair]
         try:
-            connection.connection.execute("; ".join(f"RESET {name}" for name in settings))
+            connection.connection.execute(f"SELECT {restore}", values)
         except Exception:  # an aborted transaction or a lost connection: not reused with them
             connection.close()
 
@@ -189,6 +196,11 @@ def _planner(using: str, **settings: str) -> Iterator[None]:
 # a probe of the newest rows looks at this many times the rows it wants: it answers a word in
 # a fifth of them or more, and costs a rarer word one short scan before the index is used
 PROBE_FACTOR = 5
+
+# parallel workers for the window's scan of the search index: an API request has none of its own
+# (API_PARALLEL_WORKERS), but a phrase in a large corpus is checked against tens of thousands of
+# documents' vectors read back from TOAST, and two workers share that (PostgreSQL's default)
+SEARCH_PARALLEL_WORKERS = 2
 
 
 def newest_match_ids(queryset: QuerySet, limit: int, *, probe: bool = False) -> list[int]:
@@ -214,7 +226,12 @@ def newest_match_ids(queryset: QuerySet, limit: int, *, probe: bool = False) -> 
                 ids = list(newest_first.filter(pk__gte=oldest[0])[:limit])
             if len(ids) == limit:
                 return ids
-    with _planner(using, enable_seqscan="off", enable_indexscan="off"):
+    with _planner(
+        using,
+        enable_seqscan="off",
+        enable_indexscan="off",
+        max_parallel_workers_per_gather=SEARCH_PARALLEL_WORKERS,
+    ):
         return list(newest_first[:limit])
 
 

@@ -87,3 +87,47 @@ def test_outside_the_api_nothing_is_set(limit):
         return HttpResponse(current_limit())
 
     assert run(view, "/admin/").content.decode() == "0"
+
+
+def current_workers() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('max_parallel_workers_per_gather')")
+        return cursor.fetchone()[0]
+
+
+def test_an_api_request_starts_no_parallel_workers_until_its_response_is_closed(settings):
+    settings.API_PARALLEL_WORKERS = 0
+    server_default = current_workers()
+
+    response = run(lambda request: HttpResponse(current_workers()))
+
+    assert response.content.decode() == "0" and current_workers() == "0"
+    response.close()
+    assert current_workers() == server_default == "2"
+    assert run(lambda request: HttpResponse(current_workers()), "/admin/").content.decode() == "2"
+
+
+def test_a_search_s_window_has_parallel_workers_and_the_rest_of_the_request_its_own_settings(
+    seed, api_client, settings
+):
+    """The window's planner settings are set before the request's first query, and were
+    overwritten by it (no workers for the one scan that wants them), then reset to the server's
+    defaults for the rest of the request (no timeout)."""
+    settings.API_STATEMENT_TIMEOUT_MS, settings.API_PARALLEL_WORKERS = 40_000, 0
+    seen = {}
+
+    def look(execute, sql, params, many, context):
+        step = "window" if "LIMIT 2000" in sql else "page" if "ts_rank_cd" in sql else None
+        if step:
+            driver = context["connection"].connection
+            names = "current_setting('max_parallel_workers_per_gather'), current_setting('statement_timeout')"
+            seen[step] = driver.execute(f"SELECT {names}").fetchone()
+        return execute(sql, params, many, context)
+
+    for path in ("/api/v1/documents/", "/api/v1/claims/"):
+        with connection.execute_wrapper(look):
+            response = api_client.get(path, {"search": "طالبان"})
+
+        assert response.status_code == 200 and response.json()["count"] > 1
+        assert seen == {"window": ("2", "40s"), "page": ("0", "40s")}, path
+        assert current_workers() == "2"

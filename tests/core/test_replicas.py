@@ -569,3 +569,16 @@ def test_the_app_refuses_a_sticky_window_shorter_than_the_lag_allowed():
 
     assert started.returncode != 0
     assert "DATABASE_REPLICA_STICKY_SECONDS" in started.stderr
+
+
+def test_a_replica_s_connections_start_no_parallel_workers_as_the_api_s_requests_do():
+    configs = replica_configs(
+        urls=["postgres://u@one/claimtrack"],
+        default=PRIMARY,
+        connect_timeout=2,
+        statement_timeout_ms=15_000,
+        jit=False,
+        parallel_workers=0,
+    )
+
+    assert configs["replica_1"]["OPTIONS"]["options"].endswith("-c max_parallel_workers_per_gather=0")
