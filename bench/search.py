@@ -30,8 +30,9 @@ Last, IMPORT_DOCUMENTS new documents are written once as a .jsonl file and once 
 sidecars. Each set is timed through `documents_import()`, as `manage.py import_documents` runs it.
 
 Targets (the script says PASS or FAIL for each; they are set for the reference size):
-- search over every request of both lists, at the reference size: median ≤ 100 ms and 95th
-  percentile ≤ 300 ms. Past about 0.3 s a search box stops feeling immediate. The median says
+- search over every request of both lists, at the reference size: median ≤ 50 ms and 95th
+  percentile ≤ 150 ms, as issue 17 sets them (they were 100 and 300 ms). Past about 0.3 s a search
+  box stops feeling immediate, and the search is only one part of the page. The median says
   that an ordinary query is fast; the p95 says how the common words fare. A common word matches
   most of the corpus: its newest SEARCH_WINDOW matches are found and ranked for the first page.
 - import ≥ 50 documents/s in each format, so an editor's batch of a few thousand files takes about
@@ -64,8 +65,8 @@ IMPORT_DOCUMENTS, REPEAT = 2_000, 5
 CHUNK = 1_000  # documents generated and inserted at a time, with their claims: memory stays flat
 BATCH = 500  # rows per INSERT
 TARGETS = {  # name: (direction, limit)
-    "search_median_ms": ("≤", 100.0),
-    "search_p95_ms": ("≤", 300.0),
+    "search_median_ms": ("≤", 50.0),
+    "search_p95_ms": ("≤", 150.0),
     "import_jsonl_per_s": ("≥", 50.0),
     "import_txt_per_s": ("≥", 50.0),
 }
