@@ -35,8 +35,12 @@ WORD = re.compile(WORD_PATTERN)
 QUERY_ITEM = re.compile(rf'"([^"]*)"|((?<!\S)-)?({WORD_PATTERN})')
 
 
-def _term(word: str) -> Func:
-    """`ct_term_query(word)`: the word in every form and reading (apps/core/migrations/0004_tanween)."""
+def _term(word: str, held_in: str | None = None) -> Func:
+    """`ct_term_query(word)`: the word in every form and reading (apps/core/migrations/0004_tanween);
+    with `held_in` (a table), only the readings its rows hold (0008_term_query_held)."""
+    if held_in is not None:
+        template = "ct_term_query_held(%(expressions)s::regclass)"
+        return Func(Value(word), Value(held_in), template=template, output_field=TSQUERY)
     return Func(Value(word), function="ct_term_query", output_field=TSQUERY)
 
 
@@ -72,16 +76,24 @@ def parse_query(text: str) -> list[tuple[str, list[str]]]:
 SEARCH_MAX_LENGTH = 200
 
 
-def search_tsquery(text: str) -> Func | None:
-    """The tsquery of a search box's text, or None when it holds no word."""
+def search_tsquery(text: str, *, held_in: str | None = None) -> Func | None:
+    """The tsquery of a search box's text, or None when it holds no word.
+
+    With `held_in` (a table), each word keeps only the readings the table's rows hold: the query
+    to rank the rows that matched the whole one. It matches and ranks them alike, and costs
+    `ts_rank_cd` a fraction (a lexeme no row holds is compared with every position of each row).
+    It is worked out once for the query, not for each row."""
     query = None
     for how, words in parse_query(text):
-        item = _term(words[0])
+        item = _term(words[0], held_in)
         for word in words[1:]:
-            item = Func(item, _term(word), function="tsquery_phrase", output_field=TSQUERY)
+            item = Func(item, _term(word, held_in), function="tsquery_phrase", output_field=TSQUERY)
         if how == "not":
             item = Func(item, template="!!(%(expressions)s)", output_field=TSQUERY)
         query = item if query is None else _joined(query, item, "||" if how == "or" else "&&")
+    if query is not None and held_in is not None:
+        # a subquery is evaluated once (an InitPlan); a STABLE function call would be per row
+        query = Func(query, template="(SELECT %(expressions)s)", output_field=TSQUERY)
     return query
 
 
@@ -106,8 +118,9 @@ def search_queryset(queryset: QuerySet, text: str) -> QuerySet:
     query = search_tsquery(text)
     if query is None:
         return queryset.none()
+    held = search_tsquery(text, held_in=queryset.model._meta.db_table)
     return queryset.filter(Matches(F("search_vector"), query)).annotate(
-        search_rank=Rank(F("search_vector"), query)
+        search_rank=Rank(F("search_vector"), held)
     )
 
 

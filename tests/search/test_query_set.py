@@ -12,11 +12,13 @@ from pathlib import Path
 import pytest
 import yaml
 from django.db import connection
+from django.db.models import F
 from rest_framework.test import APIClient
 from rest_framework.throttling import AnonRateThrottle
 
 from apps.claims.models import Claim
 from apps.core.arabic import search_normalize
+from apps.core.search import Matches, Rank, search_tsquery
 from apps.documents.models import Document
 from tests.conftest import ROOT
 
@@ -212,3 +214,40 @@ def test_each_reading_once_finds_and_ranks_the_seed_as_every_form_did(seed):
         found = cursor.fetchone()[0]
 
     assert differing == [] and found > 10
+
+
+@pytest.mark.parametrize("analyzed", [False, True], ids=["looked-up", "common-from-statistics"])
+@pytest.mark.parametrize("model", [Claim, Document], ids=["claims", "documents"])
+def test_the_query_of_held_readings_ranks_every_match_as_the_whole_query(seed, model, analyzed):
+    """A page is ranked with the readings the rows hold (apps/core/migrations/0008_term_query_held):
+    the same rank for every row that matches, phrases, exclusions and `or` included; each reading
+    looked up in the index, or taken from the column's statistics when ANALYZE has made them."""
+    table = model._meta.db_table
+    if analyzed:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {table}")
+    differing = {}
+    for text in [query["query"] for query in QUERIES] + ["طالبان زززز", "زززز or طالبان"]:
+        rows = model.objects.filter(Matches(F("search_vector"), search_tsquery(text))).annotate(
+            whole=Rank(F("search_vector"), search_tsquery(text)),
+            held=Rank(F("search_vector"), search_tsquery(text, held_in=table)),
+        )
+        ranks = list(rows.values_list("pk", "whole", "held"))
+        if any(whole != held for _, whole, held in ranks):
+            differing[text] = ranks
+    with connection.cursor() as cursor:
+        sizes = "numnode(ct_term_query('طالبان')), numnode(ct_term_query_held('طالبان', %s))"
+        cursor.execute(f"SELECT {sizes}", [table])
+        whole_terms, held_terms = cursor.fetchone()
+
+    assert differing == {}
+    assert held_terms < whole_terms
+
+
+def test_a_word_no_row_holds_keeps_every_reading_and_still_finds_nothing(seed):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT ct_term_query_held('زززز', 'claims_claim') = ct_term_query('زززز')")
+        assert cursor.fetchone()[0] is True
+
+    assert not Claim.objects.filter(Matches(F("search_vector"), search_tsquery("طالبان زززز"))).exists()
+    assert APIClient().get("/api/v1/claims/", {"search": "طالبان زززز"}).json()["count"] == 0
