@@ -262,10 +262,7 @@ def _candidate_import(
             if not dry_run:
                 _import_lock()
             existing = (
-                Document.objects.filter(body_sha256=digest)
-                .order_by("pk")
-                .values_list("pk", flat=True)
-                .first()
+                Document.objects.with_body_sha256(digest).order_by("pk").values_list("pk", flat=True).first()
             )
             if existing is not None:
                 return Duplicate(candidate.source, existing)
