@@ -48,9 +48,9 @@ SET enable_seqscan = off
 AS $$
 DECLARE
   common tsvector;
-  reading tsquery;
-  held tsquery;
-  found boolean;
+  readings tsquery[];
+  held tsquery[];
+  looked_up tsquery[];
 BEGIN
   IF word !~ '[ء-يٱ-ۓ]' AND numnode(plainto_tsquery('pg_catalog.english', word)) = 0 THEN
     RETURN ''::tsquery;
@@ -60,17 +60,17 @@ BEGIN
     JOIN pg_namespace n ON n.oid = c.relnamespace
     JOIN pg_stats s ON s.schemaname = n.nspname AND s.tablename = c.relname AND s.attname = 'search_vector'
    WHERE c.oid = tbl;
-  FOR reading IN SELECT r FROM ct_term_readings(word) AS r ORDER BY r LOOP
-    IF numnode(reading) > 1 OR coalesce(common @@ reading, false) THEN
-      found := true;
-    ELSE
-      EXECUTE format('SELECT EXISTS (SELECT FROM %s WHERE search_vector @@ $1)', tbl) INTO found USING reading;
-    END IF;
-    IF found THEN
-      held := CASE WHEN held IS NULL THEN reading ELSE held || reading END;
-    END IF;
-  END LOOP;
-  RETURN coalesce(held, ct_term_query(word));
+  readings := ARRAY(SELECT r FROM ct_term_readings(word) AS r);
+  held := ARRAY(SELECT r FROM unnest(readings) AS r WHERE numnode(r) > 1 OR coalesce(common @@ r, false));
+  -- the others in one query: one plan, an index lookup each
+  EXECUTE format('SELECT ARRAY(SELECT r FROM unnest($1) AS r WHERE EXISTS (SELECT FROM %s WHERE search_vector @@ r))', tbl)
+     INTO looked_up
+    USING ARRAY(SELECT r FROM unnest(readings) AS r WHERE NOT (numnode(r) > 1 OR coalesce(common @@ r, false)));
+  held := held || looked_up;
+  IF cardinality(held) = 0 THEN
+    RETURN ct_term_query(word);
+  END IF;
+  RETURN (SELECT ct_tsquery_or_agg(r ORDER BY r) FROM unnest(held) AS r);
 END
 $$;
 """
