@@ -252,13 +252,8 @@ class DocumentViewSet(_RetryDeadlocks, _VersionPreconditions, _ReadWriteSerializ
     ordering = ["-published", "-id"]
 
     def get_queryset(self):
-        return (
-            Document.objects
-            # the outlet is shown by name
-            .select_related("outlet")
-            # authors by name; cited documents and those it draws on by id
-            .prefetch_related("authors", "cites", "draws_on")
-        )
+        # the outlet and authors by name, cited documents and those it draws on by id
+        return serializers.documents_shown()
 
     @_history_action
     def history(self, request, pk=None):

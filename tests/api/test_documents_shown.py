@@ -1,0 +1,43 @@
+"""A document's relations as every answer shows them: authors by name, cited documents and those it
+draws on by id, read for the whole page into lists (`documents_shown()`)."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def linked(make_document, make_entity):
+    cited, drawn_on, document = make_document(title="أ"), make_document(title="ب"), make_document(title="ج")
+    author = make_entity(name="مراسل", kind="person")
+    document.authors.add(author)
+    document.cites.add(cited)
+    document.draws_on.add(drawn_on)
+    return {"document": document, "author": author, "cited": cited, "drawn_on": drawn_on}
+
+
+def _relations(row: dict) -> tuple:
+    return row["authors"], row["cites"], row["draws_on"]
+
+
+def test_the_list_the_detail_and_a_write_s_answer_show_the_same_relations(
+    linked, api_client, editor_api_client
+):
+    document = linked["document"]
+    expected = (
+        [{"id": linked["author"].pk, "name": "مراسل", "kind": "person"}],
+        [linked["cited"].pk],
+        [linked["drawn_on"].pk],
+    )
+
+    listed = {row["id"]: row for row in api_client.get("/api/v1/documents/").json()["results"]}
+    detail = api_client.get(f"/api/v1/documents/{document.pk}/")
+    patched = editor_api_client.patch(
+        f"/api/v1/documents/{document.pk}/", {"title": "ج ٢"}, format="json", HTTP_IF_MATCH=detail["ETag"]
+    )
+
+    assert _relations(listed[document.pk]) == expected
+    assert _relations(detail.json()) == expected
+    assert patched.status_code == 200, patched.content
+    assert _relations(patched.json()) == expected and patched.json()["title"] == "ج ٢"
+    assert _relations(listed[linked["cited"].pk]) == ([], [], [])
