@@ -26,6 +26,7 @@ from apps.claims.workspace import SELECTION_MAX, suggestions, workspace_data
 from apps.core.admin_helpers import (
     BidiTextarea,
     FullTextSearchMixin,
+    KnownChoicesInlineMixin,
     RevertAdminMixin,
     VersionedAdminMixin,
     VersionedModelForm,
@@ -210,7 +211,9 @@ class AttestationForm(VersionedModelForm):
 OCCURRENCE_CONTEXT = 60
 
 
-class AttestationInlineBase(VersionedAdminMixin, _BidiTextMixin, admin.StackedInline):
+class AttestationInlineBase(
+    KnownChoicesInlineMixin, VersionedAdminMixin, _BidiTextMixin, admin.StackedInline
+):
     model = Attestation
     form = AttestationForm
     extra = 0
@@ -242,7 +245,7 @@ class ClaimAttestationInline(AttestationInlineBase):
         )
 
 
-class RelationOutInline(_BidiTextMixin, admin.TabularInline):
+class RelationOutInline(KnownChoicesInlineMixin, _BidiTextMixin, admin.TabularInline):
     model = ClaimRelation
     fk_name = "from_claim"
     extra = 0
@@ -250,6 +253,9 @@ class RelationOutInline(_BidiTextMixin, admin.TabularInline):
     autocomplete_fields = ["to_claim"]
     verbose_name = "relation from this claim"
     verbose_name_plural = "relations from this claim (contradicts is shown on both claims)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("to_claim")  # shown by its statement
 
 
 class RelationInInline(_BidiTextMixin, admin.TabularInline):
@@ -262,6 +268,9 @@ class RelationInInline(_BidiTextMixin, admin.TabularInline):
     verbose_name_plural = "relations to this claim (edit them from the other claim)"
     readonly_fields = ["from_claim", "kind", "note"]
     show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("from_claim")  # shown by its statement
 
     # one formset edits relations, so a pair cannot be entered twice on one page
     def has_add_permission(self, request, obj=None) -> bool:

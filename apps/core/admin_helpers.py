@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.exceptions import NotRegistered
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import PAGE_VAR, SEARCH_VAR
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError
@@ -389,3 +390,50 @@ class RevertAdminMixin:
             "points": points,
         }
         return TemplateResponse(request, "admin/core/revert.html", context)
+
+
+class KnownAutocompleteSelect(AutocompleteSelect):
+    """An autocomplete showing its chosen row by the label its form gives (`known`, the row loaded
+    with the form's instance), not by a query of its own. Django's looks the chosen row up for each
+    widget: one query per quote and field of a claim's page, 51 queries for six quotes."""
+
+    known: dict[str, str] = {}
+
+    def optgroups(self, name, value, attr=None):
+        chosen = {str(v) for v in value if str(v) not in self.choices.field.empty_values}
+        if not chosen or not chosen <= self.known.keys():
+            return super().optgroups(name, value, attr)
+        default = (None, [], 0)
+        if not self.is_required and not self.allow_multiple_selected:
+            default[1].append(self.create_option(name, "", "", False, 0))
+        for pk in sorted(chosen):
+            default[1].append(self.create_option(name, pk, self.known[pk], chosen, len(default[1])))
+        return [default]
+
+
+class _KnownChoicesFormSet:
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        for name, field in form.fields.items():
+            widget = getattr(field.widget, "widget", field.widget)  # inside the add/change links
+            if not isinstance(widget, KnownAutocompleteSelect) or form.instance.pk is None:
+                continue
+            model_field = form.instance._meta.get_field(name)
+            if model_field.is_cached(form.instance) and getattr(form.instance, name) is not None:
+                chosen = getattr(form.instance, name)
+                widget.known = {str(chosen.pk): field.label_from_instance(chosen)}
+        return form
+
+
+class KnownChoicesInlineMixin:
+    """An inline whose autocompletes show the rows its queryset loaded with each form's instance
+    (`select_related`), without a query per form and field."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = KnownAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        return type(formset.__name__, (_KnownChoicesFormSet, formset), {})
