@@ -325,7 +325,7 @@ REST_FRAMEWORK = {
     # drf-spectacular's, with the error answers (400, 401, 404, 503…) listed for each operation
     "DEFAULT_SCHEMA_CLASS": "apps.api.v1.schema.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
+        "apps.api.v1.throttles.AnonRateThrottle",
         # a signed-in user's rate; an anonymous client is counted once, by the line above
         "apps.api.v1.throttles.UserRateThrottle",
     ],

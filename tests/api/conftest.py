@@ -13,13 +13,13 @@ from django.core.cache import cache
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from rest_framework.test import APIClient
-from rest_framework.throttling import SimpleRateThrottle
 from schemathesis.checks import (
     content_type_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
 
+from apps.api.v1.throttles import CountedRateThrottle
 from apps.claims.models import Attestation, Claim, ClaimRelation
 from apps.credibility.models import SourceRating
 from apps.documents.models import Document
@@ -45,7 +45,7 @@ def _fresh_throttles():
 @pytest.fixture
 def unthrottled(monkeypatch):
     """Hundreds of requests in one test: such a test is about what they answer, not the rate limit."""
-    monkeypatch.setattr(SimpleRateThrottle, "allow_request", lambda self, request, view: True)
+    monkeypatch.setattr(CountedRateThrottle, "allow_request", lambda self, request, view: True)
 
 
 class ScriptClient(APIClient):

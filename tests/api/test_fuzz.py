@@ -27,11 +27,11 @@ from django.db import connection
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
-from rest_framework.throttling import SimpleRateThrottle
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.errors import FailureGroup
 
+from apps.api.v1.throttles import CountedRateThrottle
 from tests.api.conftest import DOCUMENTED, PASSWORD, ROLE_FIXTURES
 
 CHECKS = [not_a_server_error, *DOCUMENTED]
@@ -46,7 +46,7 @@ _drawn: dict[tuple[str, str], list[schemathesis.Case]] = {}
 @pytest.fixture(autouse=True)
 def _no_throttle(monkeypatch):
     # the rates are for people; the fuzzer asks hundreds of times a minute
-    monkeypatch.setattr(SimpleRateThrottle, "allow_request", lambda self, request, view: True)
+    monkeypatch.setattr(CountedRateThrottle, "allow_request", lambda self, request, view: True)
 
 
 @pytest.fixture

@@ -4,14 +4,17 @@ cache every worker shares (the database's table, or Redis when REDIS_URL is set)
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 
 import pytest
 import redis
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, connections
 from rest_framework.test import APIClient
 from rest_framework.throttling import AnonRateThrottle
+
+from apps.api.v1.throttles import CountedRateThrottle
 
 RATE = 3
 
@@ -113,3 +116,66 @@ def test_an_anonymous_read_is_counted_once_and_a_signed_in_one_by_its_user(db, d
     assert [key for key in anonymous_keys if "throttle_user" in key] == []
     assert [key for key in anonymous_keys if "throttle_anon" in key] != []
     assert any(f"throttle_user_{user.pk}" in key for key in set(cache._cache) - anonymous_keys)
+
+
+def _caches(backend: str, url: str) -> dict:
+    if backend == "database":
+        return {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "claimtrack_cache"}
+    if backend == "redis":
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": uuid.uuid4().hex,
+        }
+    return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": uuid.uuid4().hex}
+
+
+@pytest.mark.django_db(transaction=True)  # each thread's connection sees the cache table's rows
+@pytest.mark.parametrize("backend", ["locmem", "database", "redis"])
+def test_requests_sent_at_once_are_let_through_up_to_the_limit_and_no_more(backend, settings, monkeypatch):
+    """DRF's list of request times, read and written back by each request, let 28 to 37 of 40
+    requests released together through a limit of 10."""
+    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    if backend == "redis":
+        try:
+            redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+        except redis.RedisError:
+            pytest.skip(f"no Redis answers at {url}")
+    settings.CACHES = {"default": _caches(backend, url)}
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "10/minute"})
+    monkeypatch.setattr(CountedRateThrottle, "timer", lambda self: 1_800_000_030.0)  # mid-window
+    released, answers = threading.Barrier(40), []
+
+    def send() -> None:
+        client = APIClient(REMOTE_ADDR="203.0.113.21")
+        released.wait()
+        answers.append(client.get("/api/v1/").status_code)
+        connections.close_all()
+
+    threads = [threading.Thread(target=send) for _ in range(40)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if backend == "database":
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM claimtrack_cache")
+
+    assert sorted(answers) == [200] * 10 + [429] * 30
+
+
+def test_the_last_window_counts_as_much_as_the_sliding_minute_still_covers_and_refusals_not_at_all(
+    db, monkeypatch
+):
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "10/minute"})
+    now = [1_800_000_000.0]  # a window's start
+    monkeypatch.setattr(CountedRateThrottle, "timer", lambda self: now[0])
+    client = APIClient(REMOTE_ADDR="203.0.113.22")
+
+    first = [client.get("/api/v1/").status_code for _ in range(15)]
+    now[0] += 90  # half-way through the next window: half of the last one's ten still count
+    second = [client.get("/api/v1/").status_code for _ in range(8)]
+
+    assert first == [200] * 10 + [429] * 5
+    assert second == [200] * 5 + [429] * 3
+    assert 0 < int(client.get("/api/v1/")["Retry-After"]) <= 30

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 
 import pytest
-from rest_framework.throttling import SimpleRateThrottle
 
+from apps.api.v1.throttles import CountedRateThrottle
 from tests.reliability.racing import LiveAPI, login
 
 PASSWORD = "pw-for-tests-only"  # the password tests/conftest.py gives its users
@@ -15,7 +15,7 @@ PASSWORD = "pw-for-tests-only"  # the password tests/conftest.py gives its users
 @pytest.fixture(autouse=True)
 def _no_throttle(monkeypatch):
     # the rates are for people; a race sends twenty requests in the same millisecond
-    monkeypatch.setattr(SimpleRateThrottle, "allow_request", lambda self, request, view: True)
+    monkeypatch.setattr(CountedRateThrottle, "allow_request", lambda self, request, view: True)
 
 
 @pytest.fixture(autouse=True)

@@ -14,8 +14,8 @@ import yaml
 from django.db import connection
 from django.db.models import F
 from rest_framework.test import APIClient
-from rest_framework.throttling import AnonRateThrottle
 
+from apps.api.v1.throttles import CountedRateThrottle
 from apps.claims.models import Claim
 from apps.core.arabic import search_normalize
 from apps.core.search import Matches, Rank, search_tsquery
@@ -62,7 +62,7 @@ class Outcome:
 @pytest.fixture(autouse=True)
 def _no_throttle(monkeypatch):
     # the anonymous rate (120 a minute) is for people; the query set asks more than that at once
-    monkeypatch.setattr(AnonRateThrottle, "allow_request", lambda self, request, view: True)
+    monkeypatch.setattr(CountedRateThrottle, "allow_request", lambda self, request, view: True)
 
 
 def run(query: dict) -> Outcome:

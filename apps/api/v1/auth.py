@@ -13,9 +13,9 @@ from knox.models import AuthToken
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 
 from apps.api.v1.authentication import TokenAuthentication
+from apps.api.v1.throttles import ScopedRateThrottle
 
 
 class LoginSerializer(serializers.Serializer):
