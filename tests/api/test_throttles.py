@@ -9,6 +9,7 @@ import uuid
 
 import pytest
 import redis
+import requests
 from django.core.cache import cache
 from django.db import connection, connections
 from rest_framework.test import APIClient
@@ -160,6 +161,36 @@ def test_requests_sent_at_once_are_let_through_up_to_the_limit_and_no_more(backe
     if backend == "database":
         with connection.cursor() as cursor:
             cursor.execute("DELETE FROM claimtrack_cache")
+
+    assert sorted(answers) == [200] * 10 + [429] * 30
+
+
+@pytest.mark.parametrize("backend", ["database", "redis"])
+def test_a_live_server_lets_requests_sent_at_once_through_up_to_the_limit_and_no_more(
+    backend, live_server, settings, monkeypatch
+):
+    """The same race over sockets, each request on its own connection and server thread."""
+    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    if backend == "redis":
+        try:
+            redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+        except redis.RedisError:
+            pytest.skip(f"no Redis answers at {url}")
+    settings.CACHES = {"default": _caches(backend, url)}
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "10/minute"})
+    monkeypatch.setattr(CountedRateThrottle, "timer", lambda self: 1_800_000_030.0)  # mid-window
+    released, answers = threading.Barrier(40), []
+
+    def send() -> None:
+        with requests.Session() as session:
+            released.wait(timeout=30)
+            answers.append(session.get(f"{live_server.url}/api/v1/", timeout=30).status_code)
+
+    threads = [threading.Thread(target=send) for _ in range(40)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
     assert sorted(answers) == [200] * 10 + [429] * 30
 
