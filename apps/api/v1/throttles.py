@@ -14,9 +14,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
+from django.core.cache import cache as default_cache
 from django.core.cache.backends.db import DatabaseCache
 from django.db import connections, router, transaction
-from django.utils.connection import ConnectionProxy
 from rest_framework import throttling
 
 
@@ -30,8 +31,8 @@ def _one_at_a_time(cache, key: str) -> Iterator[None]:
 
 
 def _atomically(cache, key: str):
-    if isinstance(cache, ConnectionProxy):  # `django.core.cache.cache`: what it stands for
-        cache = cache._connections[cache._alias]
+    if cache is default_cache:  # DRF's, a proxy: isinstance must see the backend it stands for
+        cache = caches[DEFAULT_CACHE_ALIAS]
     return _one_at_a_time(cache, key) if isinstance(cache, DatabaseCache) else nullcontext()
 
 
