@@ -24,6 +24,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.constants import LOOKUP_SEP
+from django.db.models.lookups import Exact
 
 from apps.core.arabic import query_forms, search_normalize
 from apps.core.database import send_held_back_settings
@@ -76,17 +77,24 @@ def parse_query(text: str) -> list[tuple[str, list[str]]]:
 SEARCH_MAX_LENGTH = 200
 
 
-def search_tsquery(text: str, *, held_in: str | None = None) -> Func | None:
+def search_tsquery(text: str, *, held_in: str | None = None, loose: bool = False) -> Func | None:
     """The tsquery of a search box's text, or None when it holds no word.
 
     With `held_in` (a table), each word keeps only the readings the table's rows hold: the query
     to rank the rows that matched the whole one. It matches and ranks them alike, and costs
     `ts_rank_cd` a fraction (a lexeme no row holds is compared with every position of each row).
-    It is worked out once for the query, not for each row."""
+    It is worked out once for the query, not for each row.
+
+    With `loose`, each phrase looked for is its words anywhere in the row (an exclusion stays as it
+    is): a weaker query, which every row matching the whole one matches, and which the search index
+    answers alone, where a phrase is checked against each row's vector (`PhraseMatches`)."""
     query = None
     for how, words in parse_query(text):
         item = _term(words[0], held_in)
         for word in words[1:]:
+            if loose and how != "not":
+                item = _joined(item, _term(word, held_in), "&&")
+                continue
             item = Func(item, _term(word, held_in), function="tsquery_phrase", output_field=TSQUERY)
         if how == "not":
             item = Func(item, template="!!(%(expressions)s)", output_field=TSQUERY)
@@ -113,15 +121,35 @@ class Rank(Func):
     output_field = FloatField()
 
 
+class PhraseMatches(Matches):
+    """`vector @@ query` for a query with a phrase, which the search index cannot answer alone: it
+    finds the rows holding the phrase's words, and each of them is read back to check that they
+    stand together. `loose` is the same query with its phrases as plain words (`search_tsquery`),
+    for `newest_match_ids` to find candidates with."""
+
+    def __init__(self, vector, query, *, loose) -> None:
+        super().__init__(vector, query)
+        self.loose = loose
+
+
+def _has_phrase(text: str) -> bool:
+    """Whether a search's text looks for a phrase, and excludes none (an excluded phrase is kept in
+    the loose query, which then needs the rows read back again: no gain)."""
+    phrases = [how for how, words in parse_query(text) if len(words) > 1]
+    return bool(phrases) and "not" not in phrases
+
+
 def search_queryset(queryset: QuerySet, text: str) -> QuerySet:
     """Rows whose `search_vector` matches `text`, annotated with `search_rank`; none for no word."""
     query = search_tsquery(text)
     if query is None:
         return queryset.none()
     held = search_tsquery(text, held_in=queryset.model._meta.db_table)
-    return queryset.filter(Matches(F("search_vector"), query)).annotate(
-        search_rank=Rank(F("search_vector"), held)
-    )
+    if _has_phrase(text):
+        matches = PhraseMatches(F("search_vector"), query, loose=search_tsquery(text, loose=True))
+    else:
+        matches = Matches(F("search_vector"), query)
+    return queryset.filter(matches).annotate(search_rank=Rank(F("search_vector"), held))
 
 
 class _VectorAgg(Aggregate):
@@ -245,7 +273,54 @@ def newest_match_ids(queryset: QuerySet, limit: int, *, probe: bool = False) -> 
         enable_indexscan="off",
         max_parallel_workers_per_gather=SEARCH_PARALLEL_WORKERS,
     ):
-        return list(newest_first[:limit])
+        phrase = _phrase_filter(queryset)
+        if phrase is None:
+            return list(newest_first[:limit])
+        return _newest_phrase_match_ids(queryset, phrase, limit, using=using)
+
+
+def _phrase_filter(queryset: QuerySet) -> Exact | None:
+    """The queryset's phrase search among its filters, if it has one (`filter()` holds an expression
+    as `expression = true`)."""
+    found = [
+        child
+        for child in queryset.query.where.children
+        if isinstance(child, Exact) and isinstance(child.lhs, PhraseMatches) and child.rhs is True
+    ]
+    return found[0] if len(found) == 1 else None
+
+
+def _newest_phrase_match_ids(queryset: QuerySet, phrase: Exact, limit: int, *, using: str) -> list[int]:
+    """The newest `limit` rows holding a phrase: the rows holding its words, newest first, from the
+    search index alone (no row's vector read back), each then checked for the phrase itself until
+    `limit` of them hold it.
+
+    Checking the phrase as the index is scanned reads back the vector of every row holding the words,
+    from TOAST for a document: «"الأمم المتحدة"» read 93,000 documents' vectors at the reference size
+    to keep the newest 2,000 (500–600 ms, docs/performance.md §17). Here about as many are read back
+    as are kept. The check is a subquery for each candidate, in the candidates' order, so that the
+    LIMIT stops it."""
+    vector, loose = phrase.lhs.source_expressions[0], phrase.lhs.loose
+    query = queryset.query.clone()
+    query.where.children = [
+        Exact(Matches(vector, loose), True) if child is phrase else child for child in query.where.children
+    ]
+    candidates = queryset.model._base_manager.none()
+    candidates.query = query
+    candidates = candidates.order_by("-pk").values_list("pk", flat=True)
+    compiler = candidates.query.get_compiler(using=using)
+    candidates_sql, candidates_params = compiler.as_sql()
+    checked_sql, checked_params = compiler.compile(phrase)
+    quote = connections[using].ops.quote_name
+    table, pk = quote(queryset.model._meta.db_table), quote(queryset.model._meta.pk.column)
+    sql = (
+        f"SELECT candidate.id FROM ({candidates_sql}) AS candidate (id)"
+        f" WHERE (SELECT {checked_sql} FROM {table} WHERE {pk} = candidate.id)"
+        " ORDER BY candidate.id DESC LIMIT %s"
+    )
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, [*candidates_params, *checked_params, limit])
+        return [pk for (pk,) in cursor.fetchall()]
 
 
 @contextmanager
