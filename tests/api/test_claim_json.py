@@ -7,6 +7,7 @@ import pytest
 from rest_framework.renderers import JSONRenderer as DRFJSONRenderer
 
 from apps.api.v1 import filters, serializers
+from apps.api.v1.throttles import CountedRateThrottle
 from apps.claims.models import Attestation, Claim, ClaimRelation
 from apps.credibility.services import credibility_recompute
 
@@ -90,6 +91,24 @@ def test_a_claim_detail_is_what_the_serializers_say(seed, api_client):
 
     _assert_claim_json_is_the_serializers(shown, drafts=False)
     assert shown["relations"]
+
+
+@pytest.mark.parametrize("role", ["reader", "editor"])
+def test_every_seed_claim_s_detail_is_its_entry_in_the_list(
+    seed, api_client, editor_api_client, role, monkeypatch
+):
+    """A detail reads its parts with its row (`claims_with_inline`), a page in a query of its own
+    (`claims_inline`): the same SQL, the same JSON, a draft related claim shown only to an editor."""
+    monkeypatch.setattr(CountedRateThrottle, "allow_request", lambda self, request, view: True)
+    client = editor_api_client if role == "editor" else api_client
+    listed = client.get("/api/v1/claims/", {"page_size": 200}).json()["results"]
+
+    details = [client.get(f"/api/v1/claims/{shown['id']}/").json() for shown in listed]
+
+    assert details == listed
+    related = [relation["claim"]["id"] for shown in details for relation in shown["relations"]]
+    drafts = Claim.objects.filter(pk__in=related, publication=Claim.Publication.DRAFT)
+    assert drafts.exists() == (role == "editor")
 
 
 def test_a_stored_explanation_missing_fields_is_shown_with_their_defaults(seed, api_client):
