@@ -27,6 +27,7 @@ from apps.claims.selectors import claim_conflicts
 from apps.claims.signals import claims_changed
 from apps.core.history import object_history
 from apps.core.journal import grade_moves
+from apps.core.prepared import PreparedGet
 from apps.credibility.models import Regrade, SourceRating
 from apps.credibility.selectors import claims_with_regrading, entities_with_reliability
 from apps.credibility.services import claims_regrade
@@ -271,8 +272,9 @@ class DocumentViewSet(_RetryDeadlocks, _VersionPreconditions, _ReadWriteSerializ
             )
 
 
-# a claim read's queryset, for each (reader sees drafts, one claim): ClaimViewSet.get_queryset
-_READ_QUERYSETS: dict[tuple[bool, bool], QuerySet[Claim]] = {}
+# the claims' reads, for a reader who sees drafts (True) or not: ClaimViewSet.get_queryset
+_READ_QUERYSETS: dict[bool, QuerySet[Claim]] = {}
+_DETAIL_QUERIES: dict[bool, PreparedGet] = {}
 
 
 def _visible_claims(user):
@@ -300,12 +302,17 @@ class ClaimViewSet(
         # Built once a process for each kind of reader and read, then copied (`.all()`), as DRF does
         # with a view's `queryset`: making it anew (the columns, the assignee, the regrading
         # subqueries, the parts) took a claim's detail about a millisecond of its six.
-        drafts, one = self.request.user.has_perm("claims.view_draft"), self.action == "retrieve"
-        if (drafts, one) not in _READ_QUERYSETS:
-            claims = self._with_inline_fields(visible)
-            # one claim: its parts in its own query (a round trip less); a page reads them for all
-            _READ_QUERYSETS[drafts, one] = claims_with_inline(claims, drafts=drafts) if one else claims
-        return _READ_QUERYSETS[drafts, one].all()
+        drafts = self.request.user.has_perm("claims.view_draft")
+        if self.action == "retrieve":
+            if drafts not in _DETAIL_QUERIES:
+                # its parts in its own query (a round trip less; a page reads them for all), the
+                # query compiled once: DRF's `get_object` then runs it for the claim named
+                claims = claims_with_inline(self._with_inline_fields(visible), drafts=drafts)
+                _DETAIL_QUERIES[drafts] = PreparedGet(claims)
+            return _DETAIL_QUERIES[drafts].bind()
+        if drafts not in _READ_QUERYSETS:
+            _READ_QUERYSETS[drafts] = self._with_inline_fields(visible)
+        return _READ_QUERYSETS[drafts].all()
 
     def filter_queryset(self, queryset):
         # one claim's address names it: the list's filters and ordering are for lists (building the
