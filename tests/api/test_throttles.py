@@ -129,6 +129,30 @@ def test_with_redis_a_request_makes_no_redis_client(db, settings, monkeypatch):
     assert answers == [200] * (RATE - 1) + [429] and made == []
 
 
+def test_with_redis_a_request_is_counted_in_two_round_trips(db, settings, monkeypatch):
+    """Its window's count incremented (one script: is it there, add one), the last window's read.
+    Django's `incr` was two round trips, and an `add` tried first a third."""
+    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        pytest.skip(f"no Redis answers at {url}")
+    settings.CACHES = {"default": {**_caches("redis", url)}}
+    from_addresses(1)  # the window's first request adds its count
+    sent = []
+    execute = redis.Redis.execute_command
+
+    def counted(self, *args, **options):
+        sent.append(args[0])
+        return execute(self, *args, **options)
+
+    monkeypatch.setattr(redis.Redis, "execute_command", counted)
+
+    answers = from_addresses(1)
+
+    assert answers == [200] and sent == ["EVALSHA", "GET"]
+
+
 def test_an_anonymous_read_is_counted_once_and_a_signed_in_one_by_its_user(db, django_user_model):
     cache.clear()
     APIClient(REMOTE_ADDR="203.0.113.9").get("/api/v1/claims/")

@@ -49,8 +49,12 @@ class CountedRateThrottle(throttling.SimpleRateThrottle):
         window, self.into = divmod(self.now, self.duration)
         current, previous = f"{self.key}:{int(window)}", f"{self.key}:{int(window) - 1}"
         with _atomically(self.cache, current):
-            # the first request of a window adds its counter; the others increment it
-            count = 1 if self.cache.add(current, 1, 2 * self.duration) else self.cache.incr(current)
+            # the first request of a window adds its counter (the others increment it: tried first,
+            # one round trip of Redis where an `add` that fails would be another)
+            try:
+                count = self.cache.incr(current)
+            except ValueError:
+                count = 1 if self.cache.add(current, 1, 2 * self.duration) else self.cache.incr(current)
         earlier = self.cache.get(previous, 0)
         if earlier * (1 - self.into / self.duration) + count <= self.num_requests:
             return True
