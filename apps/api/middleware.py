@@ -42,7 +42,7 @@ class RequestSizeLimitMiddleware:
 
 # the statements a `set_config` can go before in one round trip (not VACUUM, CREATE INDEX
 # CONCURRENTLY and the like, which refuse the transaction block that several statements share)
-_PLAIN = ("select", "insert", "update", "delete", "with")
+_PLAIN = ("select", "insert", "update", "delete", "with", "execute")  # EXECUTE: apps/core/prepared.py
 
 
 def _request_settings() -> dict[str, int]:
@@ -95,7 +95,7 @@ class StatementTimeoutMiddleware:
                 and not getattr(cursor, "name", None)  # a named cursor DECLAREs its one query
                 and not many
                 and isinstance(sql, str)
-                and sql.lstrip()[:6].lower().startswith(_PLAIN)
+                and sql.lstrip()[:7].lower().startswith(_PLAIN)
             )
             if not together:
                 limited.execute(setting)

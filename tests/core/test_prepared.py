@@ -74,3 +74,39 @@ def test_a_filtered_copy_of_the_bound_queryset_is_an_ordinary_queryset(seed):
     with pytest.raises(Claim.DoesNotExist):
         bound.filter(statement="no such claim").get(pk=claim.pk)
     assert AnonymousUser().has_perm("claims.view_draft") is False
+
+
+def test_a_connection_prepares_the_statement_once_and_each_read_is_one_query(seed):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    prepared = PreparedGet(_detail(True))
+    first, second = Claim.objects.order_by("pk").values_list("pk", flat=True)[:2]
+
+    with CaptureQueriesContext(connection) as queries:
+        prepared.get(first)
+        prepared.get(second)
+
+    sent = [query["sql"] for query in queries.captured_queries]
+    assert len(sent) == 2
+    assert sent[0].startswith("PREPARE ct_prepared_") and "; EXECUTE ct_prepared_" in sent[0]
+    assert sent[1].startswith("EXECUTE ct_prepared_")
+    with connection.cursor() as cursor:
+        name = prepared._compiled[connection.alias].name
+        cursor.execute(
+            "SELECT generic_plans + custom_plans FROM pg_prepared_statements WHERE name = %s", [name]
+        )
+        assert cursor.fetchall() == [(2,)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_that_lost_its_statements_prepares_them_again(make_claim):
+    from django.db import connection
+
+    claim = make_claim()
+    prepared = PreparedGet(_detail(True))
+    prepared.get(claim.pk)
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+
+    assert prepared.get(claim.pk).pk == claim.pk
