@@ -20,6 +20,8 @@ from django.core.cache.backends.db import DatabaseCache
 from django.db import connections, router, transaction
 from rest_framework import throttling
 
+from apps.core.cache import RedisCache
+
 
 @contextmanager
 def _one_at_a_time(cache, key: str) -> Iterator[None]:
@@ -48,19 +50,25 @@ class CountedRateThrottle(throttling.SimpleRateThrottle):
         self.now = self.timer()
         window, self.into = divmod(self.now, self.duration)
         current, previous = f"{self.key}:{int(window)}", f"{self.key}:{int(window) - 1}"
-        with _atomically(self.cache, current):
-            # the first request of a window adds its counter (the others increment it: tried first,
-            # one round trip of Redis where an `add` that fails would be another)
-            try:
-                count = self.cache.incr(current)
-            except ValueError:
-                count = 1 if self.cache.add(current, 1, 2 * self.duration) else self.cache.incr(current)
-        earlier = self.cache.get(previous, 0)
+        backend = caches[DEFAULT_CACHE_ALIAS] if self.cache is default_cache else self.cache
+        if isinstance(backend, RedisCache):  # both in one round trip
+            count, earlier = backend.count(current, 2 * self.duration, earlier=previous)
+        else:
+            count, earlier = self._count(current), self.cache.get(previous, 0)
         if earlier * (1 - self.into / self.duration) + count <= self.num_requests:
             return True
         with _atomically(self.cache, current):
             self.cache.decr(current)  # a refused request is not counted, as DRF's are not
         return self.throttle_failure()
+
+    def _count(self, current: str) -> int:
+        with _atomically(self.cache, current):
+            # the first request of a window adds its counter (the others increment it: tried first,
+            # one round trip of Redis where an `add` that fails would be another)
+            try:
+                return self.cache.incr(current)
+            except ValueError:
+                return 1 if self.cache.add(current, 1, 2 * self.duration) else self.cache.incr(current)
 
     def wait(self) -> float:
         """Seconds until the window is new (a shorter wait may do when the last one was quiet)."""

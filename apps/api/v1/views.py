@@ -294,11 +294,11 @@ class ClaimViewSet(
     ordering = ["-created", "-id"]
 
     def get_queryset(self):
-        visible = _visible_claims(self.request.user)
         if self.action in ("conflicts", "history"):
-            return visible  # the claim itself only needs to exist for this user; the rest is read below
+            # the claim itself only needs to exist for this user; the rest is read below
+            return _visible_claims(self.request.user)
         if self.request.method not in ("GET", "HEAD", "OPTIONS"):
-            return visible  # a write saves the whole row: nothing of it is left unread
+            return _visible_claims(self.request.user)  # a write saves the whole row: none is left unread
         # Built once a process for each kind of reader and read, then copied (`.all()`), as DRF does
         # with a view's `queryset`: making it anew (the columns, the assignee, the regrading
         # subqueries, the parts) took a claim's detail about a millisecond of its six.
@@ -307,11 +307,12 @@ class ClaimViewSet(
             if drafts not in _DETAIL_QUERIES:
                 # its parts in its own query (a round trip less; a page reads them for all), the
                 # query compiled once: DRF's `get_object` then runs it for the claim named
+                visible = _visible_claims(self.request.user)
                 claims = claims_with_inline(self._with_inline_fields(visible), drafts=drafts)
                 _DETAIL_QUERIES[drafts] = PreparedGet(claims)
             return _DETAIL_QUERIES[drafts].bind()
         if drafts not in _READ_QUERYSETS:
-            _READ_QUERYSETS[drafts] = self._with_inline_fields(visible)
+            _READ_QUERYSETS[drafts] = self._with_inline_fields(_visible_claims(self.request.user))
         return _READ_QUERYSETS[drafts].all()
 
     def filter_queryset(self, queryset):
