@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 from rest_framework.throttling import AnonRateThrottle
 
 from apps.api.v1.throttles import CountedRateThrottle
+from tests.api.conftest import local_counters_clear
 
 RATE = 3
 
@@ -156,6 +157,25 @@ def test_with_redis_a_request_is_counted_in_one_round_trip(db, settings, monkeyp
     counters = server.keys(f"{settings.CACHES['default']['KEY_PREFIX']}:*")
     assert counters and all(0 < server.ttl(key) <= 2 * 60 for key in counters)
     server.delete(*counters)
+
+
+def test_emptying_the_counters_between_tests_leaves_redis_alone(db, settings):
+    """The API tests empty the local counters after each test, when a Redis test is still configured
+    for Redis: a FLUSHDB there emptied the counters of a race that the other worker was running."""
+    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    server = redis.Redis.from_url(url, socket_connect_timeout=1)
+    try:
+        server.ping()
+    except redis.RedisError:
+        pytest.skip(f"no Redis answers at {url}")
+    settings.CACHES = {"default": _caches("redis", url)}
+    kept = f"claimtrack-test-{uuid.uuid4().hex}"
+    server.set(kept, 1, ex=60)
+
+    local_counters_clear()
+
+    assert server.get(kept) == b"1"
+    server.delete(kept)
 
 
 def test_an_anonymous_read_is_counted_once_and_a_signed_in_one_by_its_user(db, django_user_model):
