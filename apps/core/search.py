@@ -297,9 +297,9 @@ def _newest_phrase_match_ids(queryset: QuerySet, phrase: Exact, limit: int, *, u
 
     Checking the phrase as the index is scanned reads back the vector of every row holding the words,
     from TOAST for a document: «"الأمم المتحدة"» read 93,000 documents' vectors at the reference size
-    to keep the newest 2,000 (500–600 ms, docs/performance.md §17). Here about as many are read back
-    as are kept. The check is a subquery for each candidate, in the candidates' order, so that the
-    LIMIT stops it."""
+    to keep the newest 2,000 (596 ms; 154 ms this way, docs/performance.md §17). Here about as many
+    are read back as are kept. The check is a subquery for each candidate, in the candidates' order,
+    so that the LIMIT stops it."""
     vector, loose = phrase.lhs.source_expressions[0], phrase.lhs.loose
     query = queryset.query.clone()
     query.where.children = [
