@@ -12,6 +12,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.test import Client
 from playwright.sync_api import sync_playwright
 
 from apps.accounts.roles import EDITOR, FACT_CHECKER, roles_ensure
@@ -79,31 +81,46 @@ def live_seed(transactional_db, live_server, django_user_model):
     return live_server
 
 
-@pytest.fixture
-def editor_page(live_seed, page):
-    """A page logged in to the admin as an editor, at 1440×900."""
-    page.goto(f"{live_seed.url}/admin/login/")
-    page.fill("#id_username", "browser-editor")
+def logged_in(page, server, username: str) -> None:
+    """Log this tab in as a user through the admin's own form, as a person does."""
+    page.goto(f"{server.url}/admin/login/")
+    page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("input[type=submit]")
-    page.wait_for_url(f"{live_seed.url}/admin/")
-    page.base = live_seed.url
-    return page
+
+
+def _signed_in(page, server, user) -> None:
+    """Give this tab the session cookie of a user signed in on the server, without the login form
+    and the page it leads to (tests/browser/test_login.py goes through the form for both roles)."""
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": server.url}])
+    page.base = server.url
 
 
 @pytest.fixture
-def fact_checker_page(live_seed, page, django_user_model):
-    """A page logged in to the admin as a fact-checker (Sara Haddad), at 1440×900: on the desk."""
+def browser_checker(live_seed, django_user_model):
+    """Sara Haddad, a fact-checker who can log in to the admin (tests/conftest.py's is another)."""
     checker = django_user_model.objects.create_user(
         username="browser-checker", password=PASSWORD, is_staff=True, first_name="Sara", last_name="Haddad"
     )
     checker.groups.add(roles_ensure()[FACT_CHECKER])
-    page.goto(f"{live_seed.url}/admin/login/")
-    page.fill("#id_username", "browser-checker")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(f"{live_seed.url}/admin/claims/claim/desk/")
-    page.base = live_seed.url
+    return checker
+
+
+@pytest.fixture
+def editor_page(live_seed, page, django_user_model):
+    """A page signed in to the admin as an editor, at 1440×900."""
+    _signed_in(page, live_seed, django_user_model.objects.get(username="browser-editor"))
+    return page
+
+
+@pytest.fixture
+def fact_checker_page(live_seed, page, browser_checker):
+    """A page signed in to the admin as a fact-checker (Sara Haddad), at 1440×900, on the desk."""
+    _signed_in(page, live_seed, browser_checker)
+    page.goto(f"{live_seed.url}/admin/claims/claim/desk/")
     return page
 
 
