@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import math
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -235,13 +234,9 @@ def _planner(using: str, **settings: str | int) -> Iterator[None]:
             connection.close()
 
 
-# a probe of the newest rows looks at up to this many times the rows it wants: it answers a word in
+# a probe of the newest rows looks at this many times the rows it wants: it answers a word in
 # a fifth of them or more, and costs a rarer word one short scan before the index is used
 PROBE_FACTOR = 5
-# ... first at this many times (a word in half of the rows is answered there), and further only as
-# far as the share of the rows found there says it must, with room; no further than PROBE_FACTOR
-PROBE_FIRST = 2
-PROBE_ROOM = 1.2
 
 # parallel workers for the window's scan of the search index: an API request has none of its own
 # (API_PARALLEL_WORKERS), but a phrase in a large corpus is checked against tens of thousands of
@@ -258,15 +253,20 @@ def newest_match_ids(queryset: QuerySet, limit: int, *, probe: bool = False) -> 
     rare word it scans the whole table instead of the index, and for a middling one it walks
     the primary key from the newest row to the oldest (docs/performance.md).
 
-    With `probe`, for a table whose vectors are kept in the row (claims, entities), the newest rows
-    are looked at first, through the primary key: a common word is there `limit` times over, and is
-    answered without visiting every one of its matches (`_probed`)."""
+    With `probe`, for a table whose vectors are kept in the row (claims, entities), the newest
+    `PROBE_FACTOR * limit` rows are looked at first, through the primary key: a common word is
+    there `limit` times over, and is answered without visiting every one of its matches."""
     using = router.db_for_read(queryset.model)
     newest_first = queryset.order_by("-pk").values_list("pk", flat=True)
     if probe:
-        ids = _probed(queryset, newest_first, limit, using=using)
-        if ids is not None:
-            return ids
+        span = PROBE_FACTOR * limit
+        every_row = queryset.model._base_manager.order_by("-pk").values_list("pk", flat=True)
+        oldest = list(every_row[span - 1 : span])
+        if oldest:
+            with _planner(using, enable_seqscan="off", enable_bitmapscan="off"):
+                ids = list(newest_first.filter(pk__gte=oldest[0])[:limit])
+            if len(ids) == limit:
+                return ids
     with _planner(
         using,
         enable_seqscan="off",
@@ -277,32 +277,6 @@ def newest_match_ids(queryset: QuerySet, limit: int, *, probe: bool = False) -> 
         if phrase is None:
             return list(newest_first[:limit])
         return _newest_phrase_match_ids(queryset, phrase, limit, using=using)
-
-
-def _probed(queryset: QuerySet, newest_first: QuerySet, limit: int, *, using: str) -> list[int] | None:
-    """The newest `limit` matches when they are among the newest `PROBE_FACTOR * limit` rows, else
-    None (the search index then finds them).
-
-    The newest `PROBE_FIRST * limit` rows first. When they hold fewer matches than wanted, the share
-    they do hold says how far back the rest lie: further only when that is inside the span. A word
-    in 6% of the claims («حقانی» at the reference size) was looked for in all 10,000 rows of the span
-    before the index was used (20 ms); it now stops after 4,000 (docs/performance.md §17)."""
-    every_row = queryset.model._base_manager.order_by("-pk").values_list("pk", flat=True)
-    first, span = PROBE_FIRST * limit, PROBE_FACTOR * limit
-    bound = list(every_row[first - 1 : first])
-    if not bound:
-        return None  # a small table: the index answers at once
-    with _planner(using, enable_seqscan="off", enable_bitmapscan="off"):
-        ids = list(newest_first.filter(pk__gte=bound[0])[:limit])
-    if len(ids) == limit:
-        return ids
-    needed = math.ceil(first * limit / len(ids) * PROBE_ROOM) if ids else span + 1
-    further = list(every_row[needed - 1 : needed]) if needed <= span else []
-    if not further:
-        return None
-    with _planner(using, enable_seqscan="off", enable_bitmapscan="off"):
-        ids += newest_first.filter(pk__lt=bound[0], pk__gte=further[0])[: limit - len(ids)]
-    return ids if len(ids) == limit else None
 
 
 def _phrase_filter(queryset: QuerySet) -> Exact | None:

@@ -334,27 +334,3 @@ def _plan_nodes(node: dict):
     yield node
     for child in node.get("Plans", []):
         yield from _plan_nodes(child)
-
-
-@pytest.mark.parametrize(
-    ("every", "queries"),
-    [(2, 2), (3, 4), (20, 3)],  # in half the claims: the first look; a third: further; a twentieth: the index
-)
-def test_a_probe_goes_only_as_far_back_as_the_share_it_finds_says(make_claim, every, queries):
-    """The newest 20 claims are looked at for 10 matches; a word in a third of them is looked for
-    further back, as far as that share says (with room); a rarer one goes to the index at once,
-    without looking at the rest of the span (the probe's rows are read one by one)."""
-    from apps.core.search import newest_match_ids, search_queryset
-
-    for n in range(100):
-        make_claim(statement=f"Claim {n}: Kandahar." if n % every == 0 else f"Claim {n}: Herat.")
-    searched = search_queryset(Claim.objects.published(), "Kandahar")
-
-    with CaptureQueriesContext(connection) as captured:
-        ids = newest_match_ids(searched, 10, probe=True)
-
-    assert ids == list(searched.order_by("-pk").values_list("pk", flat=True)[:10])
-    assert len(captured.captured_queries) == queries
-    # the first look stops at the 20th newest claim (the whole span was the 50 newest)
-    twentieth = Claim.objects.order_by("-pk").values_list("pk", flat=True)[19]
-    assert f'"claims_claim"."id" >= {twentieth}' in captured.captured_queries[1]["sql"]
