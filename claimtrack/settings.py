@@ -360,6 +360,9 @@ PGHISTORY_CREATED_AT_FUNCTION = "clock_timestamp()"
 # no reverse accessor from a tracked row to its events: code that walks the model graph (an entity
 # merge moves "every row pointing at it") must never move history onto another row
 PGHISTORY_OBJ_FIELD = pghistory.ObjForeignKey(related_name="+")
+# the requests that may change rows open a history context (who, from which URL); a GET or HEAD
+# changes none, and opening one took a claim's detail 0.3 ms of its 2.4 (docs/performance.md §17)
+PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 # Background regrades (apps/credibility/tasks.py): a write that moves at most REGRADE_INLINE_MAX claims
 # regrades them in its own request; more go to the task queue, REGRADE_CHUNK_SIZE claims a job, each
