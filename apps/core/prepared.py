@@ -45,21 +45,29 @@ _PLACES = re.compile(r"%%|%s")
 @dataclass
 class _Compiled:
     compiler: SQLCompiler
+    using: str
     name: str  # of the prepared statement
     prepare: str  # PREPARE name (bigint) AS …, the id as $1 and every other parameter written in
 
-    def instance(self, row: tuple, using: str) -> Model:
-        """The row as a model instance, as `ModelIterable.__iter__` builds one."""
+    def __post_init__(self) -> None:
+        # where the model's columns, its related rows and the annotations are in a row, worked out
+        # once (`ModelIterable.__iter__` does it for each query)
         compiler = self.compiler
-        (row,) = compiler.results_iter(results=[[row]])
-        select, klass_info, annotations = compiler.select, compiler.klass_info, compiler.annotation_col_map
+        klass_info, select = compiler.klass_info, compiler.select
         fields = klass_info["select_fields"]
-        start, end = fields[0], fields[-1] + 1
-        names = [column[0].target.attname for column in select[start:end]]
-        instance = klass_info["model"].from_db(using, names, row[start:end])
-        for populator in get_related_populators(klass_info, select, using):
+        self.model = klass_info["model"]
+        self.columns = slice(fields[0], fields[-1] + 1)
+        self.names = [column[0].target.attname for column in select[self.columns]]
+        self.populators = get_related_populators(klass_info, select, self.using)
+        self.annotations = list((compiler.annotation_col_map or {}).items())
+
+    def instance(self, row: tuple) -> Model:
+        """The row as a model instance, as `ModelIterable.__iter__` builds one."""
+        (row,) = self.compiler.results_iter(results=[[row]])
+        instance = self.model.from_db(self.using, self.names, row[self.columns])
+        for populator in self.populators:
             populator.populate(row, instance)
-        for name, position in (annotations or {}).items():
+        for name, position in self.annotations:
             setattr(instance, name, row[position])
         return instance
 
@@ -99,7 +107,7 @@ class PreparedGet:
             raise model.DoesNotExist(f"{model._meta.object_name} matching query does not exist.")
         if len(rows) > 1:
             raise model.MultipleObjectsReturned(f"get() returned more than one {model._meta.object_name}.")
-        return compiled.instance(rows[0], using)
+        return compiled.instance(rows[0])
 
     @staticmethod
     def _execute(connection, compiled: _Compiled, value: int) -> list[tuple]:
@@ -143,5 +151,5 @@ class PreparedGet:
         name = f"ct_prepared_{next(_names)}"
         pk_type = self.queryset.model._meta.pk.db_type(connections[using])
         prepare = f"PREPARE {name} ({pk_type}) AS {body}".replace("%", "%%")
-        compiled = self._compiled[using] = _Compiled(compiler, name, prepare)
+        compiled = self._compiled[using] = _Compiled(compiler, using, name, prepare)
         return compiled
