@@ -18,21 +18,20 @@ return false
 """
 
 
+# a rate's count: INCR this window's counter (made with its expiry by the first request), and read
+# the last window's, in one round trip (apps/api/v1/throttles.py)
+_COUNT = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return {count, redis.call('GET', KEYS[2])}
+"""
+
+
 class RedisCacheClient(redis.RedisCacheClient):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._clients: dict[int, object] = {}
-        self._scripts: dict[object, object] = {}
-
-    def incr(self, key, delta):
-        client = self.get_client(key, write=True)
-        script = self._scripts.get(id(client))
-        if script is None:
-            script = self._scripts[id(client)] = client.register_script(_INCR_EXISTING)
-        value = script(keys=[key], args=[delta])
-        if value is None:
-            raise ValueError(f"Key '{key}' not found.")
-        return value
+        self._scripts: dict[tuple[str, int], object] = {}
 
     def get_client(self, key=None, *, write=False):
         pool = self._get_connection_pool(write)
@@ -41,14 +40,23 @@ class RedisCacheClient(redis.RedisCacheClient):
             client = self._clients[id(pool)] = self._client(connection_pool=pool)
         return client
 
+    def _script(self, key, source: str):
+        """A Lua script on the server that writes `key`, registered once a client (EVALSHA after)."""
+        client = self.get_client(key, write=True)
+        script = self._scripts.get((source, id(client)))
+        if script is None:
+            script = self._scripts[source, id(client)] = client.register_script(source)
+        return script
 
-# a rate's count: INCR this window's counter (made with its expiry by the first request), and read
-# the last window's, in one round trip (apps/api/v1/throttles.py)
-_COUNT = """
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-return {count, redis.call('GET', KEYS[2])}
-"""
+    def incr(self, key, delta):
+        value = self._script(key, _INCR_EXISTING)(keys=[key], args=[delta])
+        if value is None:
+            raise ValueError(f"Key '{key}' not found.")
+        return value
+
+    def count(self, key, timeout: int, earlier) -> tuple[int, int]:
+        count, before = self._script(key, _COUNT)(keys=[key, earlier], args=[timeout])
+        return count, 0 if before is None else self._serializer.loads(before)
 
 
 class RedisCache(redis.RedisCache):
@@ -62,11 +70,5 @@ class RedisCache(redis.RedisCache):
         """Add one to the counter `key` (made, to expire in `timeout` seconds, by the first call), and
         read the counter `earlier` (0 when there is none), atomically and in one round trip: the
         throttle's two calls where `incr`, `add` and `get` were two or three."""
-        cache = self._cache
-        client = cache.get_client(key, write=True)
-        script = cache._scripts.get(("count", id(client)))
-        if script is None:
-            script = cache._scripts[("count", id(client))] = client.register_script(_COUNT)
-        keys = [self.make_and_validate_key(key), self.make_and_validate_key(earlier)]
-        count, before = script(keys=keys, args=[timeout])
-        return count, 0 if before is None else cache._serializer.loads(before)
+        keys = self.make_and_validate_key(key), self.make_and_validate_key(earlier)
+        return self._cache.count(keys[0], timeout, keys[1])

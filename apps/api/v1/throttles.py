@@ -63,8 +63,9 @@ class CountedRateThrottle(throttling.SimpleRateThrottle):
 
     def _count(self, current: str) -> int:
         with _atomically(self.cache, current):
-            # the first request of a window adds its counter (the others increment it: tried first,
-            # one round trip of Redis where an `add` that fails would be another)
+            # the first request of a window adds its counter; the others, most of them, increment it
+            # (tried first: a read and a write of the database cache's table, where an `add` that
+            # fails would be a read more)
             try:
                 return self.cache.incr(current)
             except ValueError:
