@@ -83,20 +83,9 @@ def test_the_settings_use_the_database_cache_unless_redis_is_configured():
 
 
 def test_with_redis_the_counts_are_kept_in_redis(db, settings):
-    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-    server = redis.Redis.from_url(url, socket_connect_timeout=1)
-    try:
-        server.ping()
-    except redis.RedisError:
-        pytest.skip(f"no Redis answers at {url}")
-    prefix = f"claimtrack-test-{uuid.uuid4().hex}"
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "apps.core.cache.RedisCache",
-            "LOCATION": url,
-            "KEY_PREFIX": prefix,
-        }
-    }
+    url, server = redis_or_skip()
+    settings.CACHES = {"default": _caches("redis", url)}
+    prefix = settings.CACHES["default"]["KEY_PREFIX"]
 
     answers = from_addresses(RATE + 1)
 
@@ -109,12 +98,8 @@ def test_with_redis_the_counts_are_kept_in_redis(db, settings):
 def test_with_redis_a_request_makes_no_redis_client(db, settings, monkeypatch):
     """Django's Redis cache made a `redis.Redis` for every call, and each built its table of response
     callbacks: 0.45 ms of an API request's CPU for the throttle's three calls (apps/core/cache.py)."""
-    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
-    except redis.RedisError:
-        pytest.skip(f"no Redis answers at {url}")
-    settings.CACHES = {"default": {**_caches("redis", url)}}
+    url, _ = redis_or_skip()
+    settings.CACHES = {"default": _caches("redis", url)}
     from_addresses(1)  # the first request makes the client
     made = []
     build = redis.Redis.__init__
@@ -133,12 +118,8 @@ def test_with_redis_a_request_makes_no_redis_client(db, settings, monkeypatch):
 def test_with_redis_a_request_is_counted_in_one_round_trip(db, settings, monkeypatch):
     """Its window's count incremented and the last window's read, by one script. Django's `incr` was
     two round trips, an `add` tried first a third, the `get` a fourth."""
-    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
-    except redis.RedisError:
-        pytest.skip(f"no Redis answers at {url}")
-    settings.CACHES = {"default": {**_caches("redis", url)}}
+    url, server = redis_or_skip()
+    settings.CACHES = {"default": _caches("redis", url)}
     from_addresses(1)  # the window's first request adds its count
     sent = []
     execute = redis.Redis.execute_command
@@ -153,7 +134,6 @@ def test_with_redis_a_request_is_counted_in_one_round_trip(db, settings, monkeyp
 
     assert answers == [200] and sent == ["EVALSHA"]
     # the window's counter expires once the next window no longer reads it
-    server = redis.Redis.from_url(url)
     counters = server.keys(f"{settings.CACHES['default']['KEY_PREFIX']}:*")
     assert counters and all(0 < server.ttl(key) <= 2 * 60 for key in counters)
     server.delete(*counters)
@@ -162,12 +142,7 @@ def test_with_redis_a_request_is_counted_in_one_round_trip(db, settings, monkeyp
 def test_emptying_the_counters_between_tests_leaves_redis_alone(db, settings):
     """The API tests empty the local counters after each test, when a Redis test is still configured
     for Redis: a FLUSHDB there emptied the counters of a race that the other worker was running."""
-    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-    server = redis.Redis.from_url(url, socket_connect_timeout=1)
-    try:
-        server.ping()
-    except redis.RedisError:
-        pytest.skip(f"no Redis answers at {url}")
+    url, server = redis_or_skip()
     settings.CACHES = {"default": _caches("redis", url)}
     kept = f"claimtrack-test-{uuid.uuid4().hex}"
     server.set(kept, 1, ex=60)
@@ -192,6 +167,25 @@ def test_an_anonymous_read_is_counted_once_and_a_signed_in_one_by_its_user(db, d
     assert any(f"throttle_user_{user.pk}" in key for key in set(cache._cache) - anonymous_keys)
 
 
+def redis_or_skip() -> tuple[str, redis.Redis]:
+    """The Redis the tests count in (REDIS_URL, else the machine's database 0), or the test skipped."""
+    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    server = redis.Redis.from_url(url, socket_connect_timeout=1)
+    try:
+        server.ping()
+    except redis.RedisError:
+        pytest.skip(f"no Redis answers at {url}")
+    return url, server
+
+
+def race_configure(backend: str, settings, monkeypatch) -> None:
+    """Count in `backend` (a Redis test is skipped without one), 10 a minute, in the middle of a window."""
+    url = redis_or_skip()[0] if backend == "redis" else ""
+    settings.CACHES = {"default": _caches(backend, url)}
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "10/minute"})
+    monkeypatch.setattr(CountedRateThrottle, "timer", lambda self: 1_800_000_030.0)
+
+
 def _caches(backend: str, url: str) -> dict:
     if backend == "database":
         return {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "claimtrack_cache"}
@@ -209,15 +203,7 @@ def _caches(backend: str, url: str) -> dict:
 def test_requests_sent_at_once_are_let_through_up_to_the_limit_and_no_more(backend, settings, monkeypatch):
     """DRF's list of request times, read and written back by each request, let 28 to 37 of 40
     requests released together through a limit of 10."""
-    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-    if backend == "redis":
-        try:
-            redis.Redis.from_url(url, socket_connect_timeout=1).ping()
-        except redis.RedisError:
-            pytest.skip(f"no Redis answers at {url}")
-    settings.CACHES = {"default": _caches(backend, url)}
-    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "10/minute"})
-    monkeypatch.setattr(CountedRateThrottle, "timer", lambda self: 1_800_000_030.0)  # mid-window
+    race_configure(backend, settings, monkeypatch)
     released, answers = threading.Barrier(40), []
 
     def send() -> None:
@@ -243,15 +229,7 @@ def test_a_live_server_lets_requests_sent_at_once_through_up_to_the_limit_and_no
     backend, live_server, settings, monkeypatch
 ):
     """The same race over sockets, each request on its own connection and server thread."""
-    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-    if backend == "redis":
-        try:
-            redis.Redis.from_url(url, socket_connect_timeout=1).ping()
-        except redis.RedisError:
-            pytest.skip(f"no Redis answers at {url}")
-    settings.CACHES = {"default": _caches(backend, url)}
-    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "10/minute"})
-    monkeypatch.setattr(CountedRateThrottle, "timer", lambda self: 1_800_000_030.0)  # mid-window
+    race_configure(backend, settings, monkeypatch)
     released, answers = threading.Barrier(40), []
 
     def send() -> None:
