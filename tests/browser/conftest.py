@@ -81,11 +81,11 @@ def live_seed(transactional_db, live_server, django_user_model):
     return live_server
 
 
-def logged_in(page, server, username: str) -> None:
+def logged_in(page, server, username: str, password: str = PASSWORD) -> None:
     """Log this tab in as a user through the admin's own form, as a person does."""
     page.goto(f"{server.url}/admin/login/")
     page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
+    page.fill("#id_password", password)
     page.click("input[type=submit]")
 
 

@@ -21,10 +21,7 @@ def test_a_fact_checker_logs_in_through_the_form_and_lands_on_the_desk(live_seed
 
 
 def test_a_wrong_password_is_refused_on_the_form(live_seed, page):
-    page.goto(f"{live_seed.url}/admin/login/")
-    page.fill("#id_username", "browser-editor")
-    page.fill("#id_password", "not-the-password")
-    page.click("input[type=submit]")
+    logged_in(page, live_seed, "browser-editor", "not-the-password")
 
     assert page.url.startswith(f"{live_seed.url}/admin/login/")
     assert "correct username and password" in page.locator(".errornote").inner_text()
