@@ -77,7 +77,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.search import Corpus, corpus_load, machine_load, percentile  # noqa: E402
+from bench.search import Corpus, corpus_load, machine_load, percentile, throttle_counters_where  # noqa: E402
 
 SIZES = (2_000, 20_000, 60_000)  # claims
 REPEAT, WARMUP, PORT = 40, 3, 8141
@@ -428,18 +428,6 @@ def fetch(port: int, path: str) -> tuple[int, bytes, float]:
         connection.close()
 
 
-def _redis_answers() -> bool:
-    """Whether a Redis server answers PING on 127.0.0.1:6379."""
-    import socket
-
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5) as conn:
-            conn.sendall(b"PING\r\n")
-            return conn.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
 @contextmanager
 def served(*, database_url: str, port: int) -> Iterator[dict]:
     """gunicorn as `make serve` runs it (two sync workers), with bench/raw_app.py around the app; its
@@ -622,12 +610,7 @@ def size_run(args: argparse.Namespace) -> int:
         THROTTLE_ANON="1000000/minute",
     )
     os.environ.setdefault("SECRET_KEY", "bench-" + secrets.token_urlsafe(40))
-    # the throttle counters where production keeps them (docs/scaling.md): Redis when it answers;
-    # in the database cache they are 12 of a read's queries (a get, a cull count and a set for each
-    # of the two throttles, the set in a transaction)
-    if not os.environ.get("REDIS_URL") and _redis_answers():
-        os.environ["REDIS_URL"] = "redis://127.0.0.1:6379/15"
-    print(f"throttle counters: {os.environ.get('REDIS_URL') or 'the database cache'}")
+    throttle_counters_where()
     try:
         return _size_measure(args, size, f"{server}/{scratch}")
     finally:
