@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import html
+import math
 import re
+from collections import deque
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache, reduce
+from itertools import islice
 
 from django.contrib.postgres.search import SearchQueryField, SearchVectorField
 from django.db import DatabaseError, connection, connections, router, transaction
@@ -234,9 +237,10 @@ def _planner(using: str, **settings: str | int) -> Iterator[None]:
             connection.close()
 
 
-# a probe of the newest rows looks at this many times the rows it wants: it answers a word in
-# a fifth of them or more, and costs a rarer word one short scan before the index is used
-PROBE_FACTOR = 5
+# a search's probe first checks this many of the newest rows, to learn how common its words are
+PROBE_SAMPLE = 250
+# and then looks this many times further back than that share says the window needs, at most
+PROBE_MARGIN = 2
 
 # parallel workers for the window's scan of the search index: an API request has none of its own
 # (API_PARALLEL_WORKERS), but a phrase in a large corpus is checked against tens of thousands of
@@ -244,29 +248,32 @@ PROBE_FACTOR = 5
 SEARCH_PARALLEL_WORKERS = 2
 
 
-def newest_match_ids(queryset: QuerySet, limit: int, *, probe: bool = False) -> list[int]:
+def newest_match_ids(queryset: QuerySet, limit: int, *, probe: float = 0) -> list[int]:
     """The ids of the newest `limit` rows of a searched queryset, newest first.
 
-    Found through the search index (a bitmap scan), whatever the word. The planner's own choices
-    go wrong at scale: it estimates a word's frequency from a tsquery of many spellings, and it
-    does not know that matching a document's vector means reading it back from TOAST. For a
-    rare word it scans the whole table instead of the index, and for a middling one it walks
-    the primary key from the newest row to the oldest (docs/performance.md).
+    Two ways to find them. The search index (a bitmap scan) gives every match, each visited in the
+    table to learn its id, before the newest are kept: the cost grows with the matches, about 90,000
+    for a common word in 100,000 documents. A probe walks the primary key from the newest row back,
+    checking each row's vector, and stops at the `limit`-th match: the cost grows with how far back
+    that is, `limit / share` rows for a word in that share of the rows. A common word is found by a
+    probe, a rare one through the index (docs/performance.md §18).
 
-    With `probe`, for a table whose vectors are kept in the row (claims, entities), the newest
-    `PROBE_FACTOR * limit` rows are looked at first, through the primary key: a common word is
-    there `limit` times over, and is answered without visiting every one of its matches."""
+    `probe` is what checking a row's vector costs against visiting one match found through the index
+    (0: never probe), a table's own figure (the views' `search_probe`): under 1 where the vector is
+    in the row (claims, entities), several times that where it must be read back from TOAST
+    (documents). The probe checks the newest PROBE_SAMPLE rows first; the share of them that match
+    tells which way costs less, and how far back to look (PROBE_MARGIN times the rows that share
+    says, at most). If the window is not full there, the index finds it.
+
+    The planner's own choices go wrong at scale: it estimates a word's frequency from a tsquery of
+    many spellings, and it does not know that matching a document's vector means reading it back
+    from TOAST. For a rare word it scans the whole table instead of the index, and for a middling
+    one it walks the primary key from the newest row to the oldest (docs/performance.md)."""
     using = router.db_for_read(queryset.model)
-    newest_first = queryset.order_by("-pk").values_list("pk", flat=True)
     if probe:
-        span = PROBE_FACTOR * limit
-        every_row = queryset.model._base_manager.order_by("-pk").values_list("pk", flat=True)
-        oldest = list(every_row[span - 1 : span])
-        if oldest:
-            with _planner(using, enable_seqscan="off", enable_bitmapscan="off"):
-                ids = list(newest_first.filter(pk__gte=oldest[0])[:limit])
-            if len(ids) == limit:
-                return ids
+        ids, complete = _probe(queryset, limit, probe, using=using)
+        if complete:
+            return ids
     with _planner(
         using,
         enable_seqscan="off",
@@ -275,19 +282,69 @@ def newest_match_ids(queryset: QuerySet, limit: int, *, probe: bool = False) -> 
     ):
         phrase = _phrase_filter(queryset)
         if phrase is None:
-            return list(newest_first[:limit])
+            return list(queryset.order_by("-pk").values_list("pk", flat=True)[:limit])
         return _newest_phrase_match_ids(queryset, phrase, limit, using=using)
 
 
-def _phrase_filter(queryset: QuerySet) -> Exact | None:
-    """The queryset's phrase search among its filters, if it has one (`filter()` holds an expression
-    as `expression = true`)."""
+def _probe(queryset: QuerySet, limit: int, cost: float, *, using: str) -> tuple[list[int], bool]:
+    """The newest `limit` matches found by checking the newest rows one by one, and whether they are
+    all of them (False: the index must be asked). `cost`: `newest_match_ids`' `probe`."""
+    newest_first = queryset.order_by("-pk").values_list("pk", flat=True)
+    table = connections[using].ops.quote_name(queryset.model._meta.db_table)
+    pk = connections[using].ops.quote_name(queryset.model._meta.pk.column)
+    with _planner(using, enable_seqscan="off", enable_bitmapscan="off"):
+        with connections[using].cursor() as cursor:
+            # the first row of the sample, and the table's rows as ANALYZE last counted them
+            cursor.execute(
+                f"SELECT (SELECT {pk} FROM {table} ORDER BY {pk} DESC OFFSET %s LIMIT 1),"
+                " (SELECT reltuples FROM pg_class WHERE oid = %s::regclass)",
+                [PROBE_SAMPLE - 1, queryset.model._meta.db_table],
+            )
+            oldest, rows = cursor.fetchone()
+        if oldest is None:  # fewer rows than the sample: each of them is checked
+            return list(newest_first[:limit]), True
+        ids = list(newest_first.filter(pk__gte=oldest)[:limit])
+        if len(ids) == limit:
+            return ids, True
+        share = len(ids) / PROBE_SAMPLE
+        # rows a probe checks, against matches the index visits (a table never analyzed: the index)
+        if not ids or limit / share * cost >= share * max(rows or 0, 0):
+            return ids, False
+        span = math.ceil(PROBE_MARGIN * limit / share)
+        with connections[using].cursor() as cursor:
+            cursor.execute(f"SELECT {pk} FROM {table} ORDER BY {pk} DESC OFFSET %s LIMIT 1", [span - 1])
+            found = cursor.fetchone()
+        if found is None:  # the table is shorter than that: every row is checked
+            return list(newest_first[:limit]), True
+        ids = list(newest_first.filter(pk__gte=found[0])[:limit])
+        return ids, len(ids) == limit
+
+
+def _match_filter(queryset: QuerySet, kind: type[Matches] = Matches) -> Exact | None:
+    """The queryset's search (of this kind) among its filters, if it has one (`filter()` holds an
+    expression as `expression = true`)."""
     found = [
         child
         for child in queryset.query.where.children
-        if isinstance(child, Exact) and isinstance(child.lhs, PhraseMatches) and child.rhs is True
+        if isinstance(child, Exact) and isinstance(child.lhs, kind) and child.rhs is True
     ]
     return found[0] if len(found) == 1 else None
+
+
+def _phrase_filter(queryset: QuerySet) -> Exact | None:
+    return _match_filter(queryset, PhraseMatches)
+
+
+def window_rows(queryset: QuerySet, ids: Sequence[int]) -> QuerySet:
+    """The rows of a searched queryset's window (`newest_match_ids`), to be ranked for a page: picked
+    by id, without checking the search's match again, which they passed to be in the window. A
+    document's vector was read back from TOAST for that check and again for its rank: 15 of a
+    documents page's 32 ms (docs/performance.md §18). The queryset's other filters stay."""
+    queryset = queryset.filter(pk__any=ids)
+    match = _match_filter(queryset)
+    if match is not None:
+        queryset.query.where.children.remove(match)
+    return queryset
 
 
 def _newest_phrase_match_ids(queryset: QuerySet, phrase: Exact, limit: int, *, using: str) -> list[int]:
@@ -390,21 +447,24 @@ def highlight(text: str, query: str, *, words: int = SNIPPET_WORDS) -> str | Non
     if not text or not terms:
         return None
     matches = _matcher(tuple(terms))
-    tokens = list(WORD.finditer(text))
-    # only the words up to the first match and those of the snippet are compared
-    found = next((i for i, token in enumerate(tokens) if matches(token.group())), None)
-    if found is None:
+    # the text's words are read up to the first match and to the end of the snippet, no further: a
+    # document's whole body, read word by word, was most of a documents page's time in Python
+    tokens = WORD.finditer(text)
+    shown = deque(maxlen=words // 3 + 1)  # the first match, and the words before it the snippet shows
+    for token in tokens:
+        shown.append(token)
+        if matches(token.group()):
+            break
+    else:
         return None
-    first = max(0, found - words // 3)
-    last = min(len(tokens) - 1, first + words - 1)
-    hits = {i for i in range(found, last + 1) if matches(tokens[i].group())}
-    start, end = tokens[first].start(), tokens[last].end()
+    found = len(shown) - 1
+    shown = [*shown, *islice(tokens, words - len(shown))]
+    start, end = shown[0].start(), shown[-1].end()
     pieces, cursor = [], start
-    for i in range(first, last + 1):
-        token = tokens[i]
+    for i, token in enumerate(shown):
         pieces.append(html.escape(text[cursor : token.start()]))
         word = html.escape(token.group())
-        pieces.append(f"<mark>{word}</mark>" if i in hits else word)
+        pieces.append(f"<mark>{word}</mark>" if i >= found and matches(token.group()) else word)
         cursor = token.end()
     snippet = "".join(pieces)
     return ("…" if start > 0 else "") + snippet + ("…" if end < len(text) else "")

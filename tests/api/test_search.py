@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.db import connection
+from django.db.models import QuerySet
 from django.test.utils import CaptureQueriesContext
 
 from apps.claims.models import Claim
@@ -282,7 +283,7 @@ def test_a_probe_of_the_newest_claims_finds_what_the_index_finds(seed, query):
 
     searched = search_queryset(Claim.objects.published(), query)
 
-    # 4 wanted: the probe looks at the newest 20 of the 90 seed claims, then falls back to the index
+    # 4 wanted: the probe looks at the newest claims, then (for a rarer word) asks the index
     assert newest_match_ids(searched, 4, probe=True) == newest_match_ids(searched, 4)
     assert newest_match_ids(searched, 4) == list(searched.order_by("-pk").values_list("pk", flat=True)[:4])
 
@@ -328,6 +329,109 @@ def test_a_phrase_window_reads_back_about_as_many_rows_as_it_keeps(make_document
         cursor.execute("RESET enable_seqscan; RESET enable_indexscan")
     checks = [node for node in _plan_nodes(plan) if node.get("Parent Relationship") == "SubPlan"]
     assert checks and max(node["Actual Loops"] for node in checks) <= 6
+
+
+@pytest.mark.parametrize("endpoint", ["claims", "documents", "entities"])
+def test_a_search_page_ranks_its_window_without_matching_it_again(seed, api_client, endpoint):
+    """The window's rows matched to be in it: the page only ranks them (a document's vector was read
+    back from TOAST once for the match and once more for the rank)."""
+    with CaptureQueriesContext(connection) as queries:
+        response = api_client.get(f"/api/v1/{endpoint}/", {"search": "طالبان or Taliban", "page_size": 3})
+
+    assert response.status_code == 200 and len(response.json()["results"]) == 3
+    (page,) = (query["sql"] for query in queries.captured_queries if "ts_rank_cd" in query["sql"])
+    assert "@@" not in page and "= ANY(" in page
+
+
+def _analyzed_documents(make_document, place) -> QuerySet:
+    """Forty documents, analyzed, each «من كابل» and «عن» the place `place(n)` names (n = 0, oldest)."""
+    for n in range(40):
+        make_document(body=f"تقرير رقم {n} من كابل عن {place(n)}.")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE documents_document")
+    return Document.objects.all()
+
+
+@pytest.fixture
+def forty_documents(make_document, monkeypatch):
+    """Forty documents, analyzed: «كابل» in each, «قندهار» in every tenth, «هرات» in the oldest only;
+    a probe's sample of the newest five."""
+    monkeypatch.setattr("apps.core.search.PROBE_SAMPLE", 5)
+    return _analyzed_documents(
+        make_document, lambda n: "هرات" if n == 0 else "قندهار" if n % 10 == 5 else "الولاية"
+    )
+
+
+def _probes(queries) -> int:
+    """The queries that checked the newest rows (`id >= …`): the sample's, then a probe's."""
+    return sum(
+        bool(re.search(r'"id" >= \d+\)? ORDER BY', query["sql"])) for query in queries.captured_queries
+    )
+
+
+@pytest.mark.parametrize("cost", [0, 0.5, 7, 1000])
+@pytest.mark.parametrize("query", ["كابل", "قندهار", "هرات", "كابل -قندهار", "zyxwvut", '"من كابل"'])
+def test_a_probe_finds_what_the_index_finds_whatever_it_costs(forty_documents, query, cost):
+    from apps.core.search import newest_match_ids, search_queryset
+
+    searched = search_queryset(forty_documents, query)
+    for limit in (1, 3, 4, 8, 40):
+        expected = list(searched.order_by("-pk").values_list("pk", flat=True)[:limit])
+        assert newest_match_ids(searched, limit, probe=cost) == expected, (limit,)
+
+
+def test_a_probe_answers_a_common_word_and_the_index_a_rare_one(forty_documents):
+    """The sample (the newest five) says how common a word is: «كابل» is in each of them, and its
+    newest eight are found by checking eight rows (24 at 3 each, against the index's 40 matches; not
+    at 7 each); «قندهار» is in none of them, and a probe would check the whole table for its four:
+    the index finds them."""
+    from apps.core.search import newest_match_ids, search_queryset
+
+    common, rare = search_queryset(forty_documents, "كابل"), search_queryset(forty_documents, "قندهار")
+    with CaptureQueriesContext(connection) as queries:
+        assert len(newest_match_ids(common, 8, probe=3)) == 8
+    assert _probes(queries) == 2 and len(queries) == 4  # the sample (its first row, its rows), the probe's
+    with CaptureQueriesContext(connection) as queries:
+        assert len(newest_match_ids(common, 8, probe=7)) == 8
+    assert _probes(queries) == 1 and len(queries) == 3
+    with CaptureQueriesContext(connection) as queries:
+        assert len(newest_match_ids(rare, 8, probe=7)) == 4
+    assert _probes(queries) == 1 and len(queries) == 3  # the sample, then the index
+    with CaptureQueriesContext(connection) as queries:  # no probe asked for
+        assert len(newest_match_ids(common, 8)) == 8
+    assert _probes(queries) == 0 and len(queries) == 1
+
+
+def test_a_probe_weighs_what_a_row_costs_to_check(make_document, monkeypatch):
+    """A word in a tenth of the rows, and one of them in the sample: looking 20 rows back for each of
+    two matches is worth it where a row is cheap to check, not where it is read back from TOAST."""
+    from apps.core.search import newest_match_ids, search_queryset
+
+    monkeypatch.setattr("apps.core.search.PROBE_SAMPLE", 5)
+    documents = _analyzed_documents(make_document, lambda n: "قندهار" if n % 10 == 8 else "الولاية")
+    searched = search_queryset(documents, "قندهار")
+    expected = list(searched.order_by("-pk").values_list("pk", flat=True)[:2])
+    with CaptureQueriesContext(connection) as queries:
+        assert newest_match_ids(searched, 2, probe=0.05) == expected
+    assert _probes(queries) == 2
+    with CaptureQueriesContext(connection) as queries:
+        assert newest_match_ids(searched, 2, probe=7) == expected
+    assert _probes(queries) == 1
+
+
+def test_a_table_never_analyzed_is_searched_through_the_index(make_document, monkeypatch):
+    from apps.core.search import newest_match_ids, search_queryset
+
+    monkeypatch.setattr("apps.core.search.PROBE_SAMPLE", 5)
+    for n in range(12):
+        make_document(body=f"تقرير رقم {n} من كابل{' عن قندهار' if n % 4 == 0 else ''}.")
+    searched = search_queryset(Document.objects.all(), "قندهار")
+
+    with CaptureQueriesContext(connection) as queries:
+        assert newest_match_ids(searched, 2, probe=0.01) == list(
+            searched.order_by("-pk").values_list("pk", flat=True)[:2]
+        )
+    assert _probes(queries) == 1  # the sample holds one of the three: the others, through the index
 
 
 def _plan_nodes(node: dict):

@@ -31,3 +31,26 @@ def test_the_same_words_give_the_same_answer_for_another_query():
     assert "<mark>أفغانستان</mark>" in highlight(text, "افغانستان")
     assert "<mark>أفغانستان</mark>" not in highlight(text, "طالبان")
     assert highlight(text, "بنجشير") is None
+
+
+def test_the_text_is_read_only_as_far_as_the_snippet(monkeypatch):
+    """A document's body is read word by word up to its first match and to the end of the snippet,
+    not to its end: the whole of fifty bodies was most of a documents page's time in Python."""
+    import apps.core.search as search
+
+    words, read = search.WORD, []
+
+    class Counting:
+        def finditer(self, text):
+            for token in words.finditer(text):
+                read.append(token)
+                yield token
+
+    monkeypatch.setattr(search, "WORD", Counting())
+    text = f"{FILLER} قالت طالبان إن الحركة باقية. {FILLER * 50}"
+
+    snippet = highlight(text, "طالبان")
+
+    assert snippet.count("<mark>") == 1 and len(snippet.split()) == SNIPPET_WORDS
+    # the 40 words before the match, the match, and the rest of the snippet after it
+    assert len(read) == 40 + 2 + SNIPPET_WORDS - (SNIPPET_WORDS // 3 + 1)

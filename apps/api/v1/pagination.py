@@ -16,7 +16,7 @@ from django.db.models.expressions import RawSQL
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import Cursor, CursorPagination, PageNumberPagination
 
-from apps.core.search import by_ids, newest_match_ids
+from apps.core.search import by_ids, newest_match_ids, window_rows
 
 MAX_PAGE_SIZE = 200
 
@@ -53,10 +53,10 @@ class PagePagination(PageNumberPagination):
             return super().paginate_queryset(queryset, request, view)
         # a search: the ids of its newest matches (one query), then the page ranked among them
         self.window = settings.SEARCH_WINDOW
-        ids = newest_match_ids(queryset, self.window, probe=getattr(view, "search_probe", False))
+        ids = newest_match_ids(queryset, self.window, probe=getattr(view, "search_probe", 0))
         self.django_paginator_class = partial(_WindowPaginator, count=len(ids))
         with by_ids(queryset):
-            return super().paginate_queryset(queryset.filter(pk__any=ids), request, view)
+            return super().paginate_queryset(window_rows(queryset, ids), request, view)
 
     def get_paginated_response(self, data):
         response = super().get_paginated_response(data)
