@@ -402,7 +402,7 @@ def search_measure(*, repeat: int) -> list[Measured]:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from apps.core.search import by_ids, newest_match_ids
+    from apps.core.search import by_ids, newest_match_ids, window_rows
 
     client = Client(HTTP_ACCEPT="application/json")
     results = []
@@ -433,7 +433,7 @@ def search_measure(*, repeat: int) -> list[Measured]:
                 ids_ms.append((time.perf_counter() - started) * 1000)
                 started = time.perf_counter()
                 with by_ids(searched):
-                    page = list(searched.filter(pk__in=ids).order_by("-search_rank", "-id")[:50])
+                    page = list(window_rows(searched, ids).order_by("-search_rank", "-id")[:50])
                 page_ms.append((time.perf_counter() - started) * 1000)
                 if endpoint == "claims":
                     prefetch_related_objects(page, "attestations")
@@ -654,7 +654,7 @@ def run(args: argparse.Namespace) -> int:
     from django.core.management import call_command
     from django.db import connection
 
-    from apps.core.search import _planner, by_ids, newest_match_ids
+    from apps.core.search import _planner, by_ids, newest_match_ids, window_rows
 
     call_command("migrate", verbosity=0)
     with connection.cursor() as cursor:
@@ -722,7 +722,7 @@ def run(args: argparse.Namespace) -> int:
             print(window.explain(analyze=True, buffers=True))
         ids = newest_match_ids(searched, settings.SEARCH_WINDOW, probe=_probe(endpoint))
         with by_ids(searched):
-            page = searched.filter(pk__in=ids).order_by("-search_rank", "-id")[:50]
+            page = window_rows(searched, ids).order_by("-search_rank", "-id")[:50]
             print("and the page ranked among them (the ids cut short):")
             print(re.sub(r"\{[\d,]{80,}\}", "{…}", page.explain(analyze=True, buffers=True)))
 
