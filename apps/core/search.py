@@ -27,6 +27,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.constants import LOOKUP_SEP
+from django.db.models.expressions import RawSQL
 from django.db.models.lookups import Exact
 
 from apps.core.arabic import query_forms, search_normalize
@@ -289,35 +290,41 @@ def newest_match_ids(queryset: QuerySet, limit: int, *, probe: float = 0) -> lis
 def _probe(queryset: QuerySet, limit: int, cost: float, *, using: str) -> tuple[list[int], bool]:
     """The newest `limit` matches found by checking the newest rows one by one, and whether they are
     all of them (False: the index must be asked). `cost`: `newest_match_ids`' `probe`."""
-    newest_first = queryset.order_by("-pk").values_list("pk", flat=True)
-    table = connections[using].ops.quote_name(queryset.model._meta.db_table)
-    pk = connections[using].ops.quote_name(queryset.model._meta.pk.column)
     with _planner(using, enable_seqscan="off", enable_bitmapscan="off"):
-        with connections[using].cursor() as cursor:
-            # the first row of the sample, and the table's rows as ANALYZE last counted them
-            cursor.execute(
-                f"SELECT (SELECT {pk} FROM {table} ORDER BY {pk} DESC OFFSET %s LIMIT 1),"
-                " (SELECT reltuples FROM pg_class WHERE oid = %s::regclass)",
-                [PROBE_SAMPLE - 1, queryset.model._meta.db_table],
-            )
-            oldest, rows = cursor.fetchone()
-        if oldest is None:  # fewer rows than the sample: each of them is checked
-            return list(newest_first[:limit]), True
-        ids = list(newest_first.filter(pk__gte=oldest)[:limit])
-        if len(ids) == limit:
+        ids, everything, rows = _newest_among(queryset, PROBE_SAMPLE, limit, using=using)
+        if len(ids) == limit or everything:
             return ids, True
         share = len(ids) / PROBE_SAMPLE
         # rows a probe checks, against matches the index visits (a table never analyzed: the index)
-        if not ids or limit / share * cost >= share * max(rows or 0, 0):
+        if not ids or limit / share * cost >= share * max(rows, 0):
             return ids, False
-        span = math.ceil(PROBE_MARGIN * limit / share)
-        with connections[using].cursor() as cursor:
-            cursor.execute(f"SELECT {pk} FROM {table} ORDER BY {pk} DESC OFFSET %s LIMIT 1", [span - 1])
-            found = cursor.fetchone()
-        if found is None:  # the table is shorter than that: every row is checked
-            return list(newest_first[:limit]), True
-        ids = list(newest_first.filter(pk__gte=found[0])[:limit])
-        return ids, len(ids) == limit
+        ids, everything, _ = _newest_among(
+            queryset, math.ceil(PROBE_MARGIN * limit / share), limit, using=using
+        )
+        return ids, len(ids) == limit or everything
+
+
+def _newest_among(queryset: QuerySet, rows: int, limit: int, *, using: str) -> tuple[list[int], bool, float]:
+    """The newest `limit` matches among the table's newest `rows` rows, whether those were all its
+    rows, and how many it has as ANALYZE last counted them (-1: never counted), in one query."""
+    quote, meta = connections[using].ops.quote_name, queryset.model._meta
+    table, pk = quote(meta.db_table), quote(meta.pk.column)
+    oldest = f"(SELECT {pk} FROM {table} ORDER BY {pk} DESC OFFSET {int(rows) - 1} LIMIT 1)"
+    # an id is at least 1: from no oldest row (a shorter table), every row is checked
+    newest = (
+        queryset.order_by("-pk")
+        .values_list("pk", flat=True)
+        .filter(pk__gte=RawSQL(f"coalesce({oldest}, 0)", []))
+    )
+    sql, params = newest[:limit].query.get_compiler(using=using).as_sql()
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            f"SELECT ARRAY({sql}), {oldest} IS NULL,"
+            " (SELECT reltuples FROM pg_class WHERE oid = %s::regclass)",
+            [*params, meta.db_table],
+        )
+        ids, everything, counted = cursor.fetchone()
+    return ids, everything, counted
 
 
 def _match_filter(queryset: QuerySet, kind: type[Matches] = Matches) -> Exact | None:

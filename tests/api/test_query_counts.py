@@ -47,16 +47,16 @@ LISTS = [
 
 
 SEARCHED = [
-    # 1 where a probe of the newest entities would start (none here: fewer than it looks at)
-    # 2 the ids of the newest matches (the window; its length is the count)  3 entities  4 aliases
-    # 5 the entities each draws on
-    pytest.param("/api/v1/entities/", 5, id="entities"),
-    # 1 window ids (no probe: a document's vector is in TOAST)  2 documents+outlets  3 authors
-    # 4 cited documents  5 documents it draws on
+    # 1 the ids of the newest matches (the window; its length is the count), from a probe of the
+    # newest entities (the seed has fewer than it looks at: each is checked)  2 entities  3 aliases
+    # 4 the entities each draws on
+    pytest.param("/api/v1/entities/", 4, id="entities"),
+    # 1 window ids (a probe: the seed has fewer documents than it looks at)  2 documents+outlets
+    # 3 authors  4 cited documents  5 documents it draws on
     pytest.param("/api/v1/documents/", 5, id="documents"),
-    # 1 probe start  2 window ids (published)  3 claims  4 subjects, attestations+…, outgoing and
-    # incoming relations
-    pytest.param("/api/v1/claims/", 4, id="claims"),
+    # 1 window ids (published; a probe)  2 claims  3 subjects, attestations+…, outgoing and incoming
+    # relations
+    pytest.param("/api/v1/claims/", 3, id="claims"),
 ]
 
 
