@@ -369,14 +369,14 @@ def _probes(queries) -> int:
 
 
 @pytest.mark.parametrize("cost", [0, 0.5, 7, 1000])
-@pytest.mark.parametrize("query", ["كابل", "قندهار", "هرات", "كابل -قندهار", "zyxwvut", '"من كابل"'])
-def test_a_probe_finds_what_the_index_finds_whatever_it_costs(forty_documents, query, cost):
+def test_a_probe_finds_what_the_index_finds_whatever_it_costs(forty_documents, cost):
     from apps.core.search import newest_match_ids, search_queryset
 
-    searched = search_queryset(forty_documents, query)
-    for limit in (1, 3, 4, 8, 40):
-        expected = list(searched.order_by("-pk").values_list("pk", flat=True)[:limit])
-        assert newest_match_ids(searched, limit, probe=cost) == expected, (limit,)
+    for query in ["كابل", "قندهار", "هرات", "كابل -قندهار", "zyxwvut", '"من كابل"']:
+        searched = search_queryset(forty_documents, query)
+        for limit in (1, 3, 4, 8, 40):
+            expected = list(searched.order_by("-pk").values_list("pk", flat=True)[:limit])
+            assert newest_match_ids(searched, limit, probe=cost) == expected, (query, limit)
 
 
 def test_a_probe_answers_a_common_word_and_the_index_a_rare_one(forty_documents):

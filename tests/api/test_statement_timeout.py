@@ -107,27 +107,39 @@ def test_an_api_request_starts_no_parallel_workers_until_its_response_is_closed(
     assert run(lambda request: HttpResponse(current_workers()), "/admin/").content.decode() == "2"
 
 
+@pytest.mark.parametrize("probe", [True, False], ids=["probed", "through the index"])
 def test_a_search_s_window_has_parallel_workers_and_the_rest_of_the_request_its_own_settings(
-    seed, api_client, settings
+    seed, api_client, settings, monkeypatch, probe
 ):
     """The window's planner settings are set before the request's first query, and were
     overwritten by it (no workers for the one scan that wants them), then reset to the server's
-    defaults for the rest of the request (no timeout)."""
+    defaults for the rest of the request (no timeout). A window found through the search index has
+    parallel workers; one found by a probe of the newest rows walks the primary key, with no bitmap
+    scan (apps.core.search.newest_match_ids; the seed's lists are shorter than a probe's sample)."""
+    from apps.api.v1.views import ClaimViewSet, DocumentViewSet
+
     settings.API_STATEMENT_TIMEOUT_MS, settings.API_PARALLEL_WORKERS = 40_000, 0
+    if not probe:
+        for view in (ClaimViewSet, DocumentViewSet):
+            monkeypatch.setattr(view, "search_probe", 0)
     seen = {}
 
     def look(execute, sql, params, many, context):
         step = "window" if "LIMIT 2000" in sql else "page" if "ts_rank_cd" in sql else None
         if step:
             driver = context["connection"].connection
-            names = "current_setting('max_parallel_workers_per_gather'), current_setting('statement_timeout')"
+            names = (
+                "current_setting('max_parallel_workers_per_gather'), current_setting('statement_timeout'),"
+                " current_setting('enable_bitmapscan')"
+            )
             seen[step] = driver.execute(f"SELECT {names}").fetchone()
         return execute(sql, params, many, context)
 
+    window = ("0", "40s", "off") if probe else ("2", "40s", "on")
     for path in ("/api/v1/documents/", "/api/v1/claims/"):
         with connection.execute_wrapper(look):
             response = api_client.get(path, {"search": "طالبان"})
 
         assert response.status_code == 200 and response.json()["count"] > 1
-        assert seen == {"window": ("2", "40s"), "page": ("0", "40s")}, path
+        assert seen == {"window": window, "page": ("0", "40s", "on")}, path
         assert current_workers() == "2"

@@ -252,8 +252,8 @@ class DocumentViewSet(_RetryDeadlocks, _VersionPreconditions, _ReadWriteSerializ
     permission_classes = [RolePermission]
     filterset_class = filters.DocumentFilter
     # a search's probe of the newest rows (apps.core.search.newest_match_ids): a document's vector is
-    # read back from TOAST to be checked, seven times what a match found through the index costs to
-    # visit (4.8 µs against 0.7 µs at the reference size, docs/performance.md §18): only a common word
+    # read back from TOAST to be checked, several times what a match found through the index costs to
+    # visit (4–7 µs against 0.7 µs at the reference size, docs/performance.md §18): only a common word
     # is probed
     search_probe = 7
     ordering_fields = ["published", "title", "created", "id"]
