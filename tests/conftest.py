@@ -102,6 +102,15 @@ def _contradictions_at_once(request):
 
 
 @pytest.fixture(autouse=True)
+def _held_readings_forgotten():
+    """A search's held readings, which a process keeps for a minute (apps.core.search), worked out
+    anew for each test: a test's rows are not the last one's."""
+    from apps.core.search import held_readings_forget
+
+    held_readings_forget()
+
+
+@pytest.fixture(autouse=True)
 def _cache_in_memory(settings):
     """Throttle counters in this process's memory: the shared cache (the database's table, or Redis)
     would add its queries to every count of a request's queries. tests/api/test_throttles.py uses

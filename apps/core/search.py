@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import math
 import re
+import time
 from collections import deque
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -143,12 +144,64 @@ def _has_phrase(text: str) -> bool:
     return bool(phrases) and "not" not in phrases
 
 
+class HeldReadings(Func):
+    """`search_tsquery(text, held_in=table)`: the query a search's rows are ranked with, worked out by
+    the database in the query that ranks them, unless a probe's first query has worked it out first
+    (`_newest_among`), and then kept by the process for HELD_READINGS_SECONDS."""
+
+    template = "%(expressions)s"
+    output_field = TSQUERY
+
+    def __init__(self, text: str, table: str) -> None:
+        super().__init__(search_tsquery(text, held_in=table))
+        self.key = (table, text)
+
+
+# How long a process keeps the readings a table's rows hold of a search's words: they only rank rows
+# (which rows match is decided with every reading), and working them out took 6–16 ms of each search
+# of 100,000 documents (an index lookup for each of a word's uncommon readings, docs/performance.md
+# §18). A reading that a new row is the first to hold ranks that row within this time; 0 keeps none.
+HELD_READINGS_SECONDS = 60
+HELD_READINGS_KEPT = 1024  # searches a process keeps them for, at most
+_held_readings: dict[tuple[str, str], tuple[float, str]] = {}  # (table, text): (until, tsquery)
+
+
+def _held_kept(key: tuple[str, str]) -> Func | None:
+    """The held readings of a search, as a literal tsquery, while the process keeps them."""
+    kept = _held_readings.get(key)
+    if kept is None or kept[0] < time.monotonic():
+        return None
+    return Func(Value(kept[1]), template="%(expressions)s::tsquery", output_field=TSQUERY)
+
+
+def _held_keep(key: tuple[str, str], query: str) -> None:
+    if HELD_READINGS_SECONDS <= 0:
+        return
+    if len(_held_readings) >= HELD_READINGS_KEPT:
+        _held_readings.clear()
+    _held_readings[key] = (time.monotonic() + HELD_READINGS_SECONDS, query)
+
+
+def held_readings_forget() -> None:
+    """Forget every search's held readings (the tests' data changes from one test to the next)."""
+    _held_readings.clear()
+
+
+def _held_of(queryset: QuerySet) -> HeldReadings | None:
+    """The held readings a searched queryset's rank is still to work out, if any."""
+    rank = queryset.query.annotations.get("search_rank")
+    if isinstance(rank, Rank) and isinstance(rank.source_expressions[1], HeldReadings):
+        return rank.source_expressions[1]
+    return None
+
+
 def search_queryset(queryset: QuerySet, text: str) -> QuerySet:
     """Rows whose `search_vector` matches `text`, annotated with `search_rank`; none for no word."""
     query = search_tsquery(text)
     if query is None:
         return queryset.none()
-    held = search_tsquery(text, held_in=queryset.model._meta.db_table)
+    table = queryset.model._meta.db_table
+    held = _held_kept((table, text)) or HeldReadings(text, table)
     if _has_phrase(text):
         matches = PhraseMatches(F("search_vector"), query, loose=search_tsquery(text, loose=True))
     else:
@@ -291,7 +344,9 @@ def _probe(queryset: QuerySet, limit: int, cost: float, *, using: str) -> tuple[
     """The newest `limit` matches found by checking the newest rows one by one, and whether they are
     all of them (False: the index must be asked). `cost`: `newest_match_ids`' `probe`."""
     with _planner(using, enable_seqscan="off", enable_bitmapscan="off"):
-        ids, everything, rows = _newest_among(queryset, PROBE_SAMPLE, limit, using=using)
+        ids, everything, rows = _newest_among(
+            queryset, PROBE_SAMPLE, limit, using=using, held=_held_of(queryset)
+        )
         if len(ids) == limit or everything:
             return ids, True
         share = len(ids) / PROBE_SAMPLE
@@ -304,9 +359,12 @@ def _probe(queryset: QuerySet, limit: int, cost: float, *, using: str) -> tuple[
         return ids, len(ids) == limit or everything
 
 
-def _newest_among(queryset: QuerySet, rows: int, limit: int, *, using: str) -> tuple[list[int], bool, float]:
+def _newest_among(
+    queryset: QuerySet, rows: int, limit: int, *, using: str, held: HeldReadings | None = None
+) -> tuple[list[int], bool, float]:
     """The newest `limit` matches among the table's newest `rows` rows, whether those were all its
-    rows, and how many it has as ANALYZE last counted them (-1: never counted), in one query."""
+    rows, and how many it has as ANALYZE last counted them (-1: never counted), in one query; with
+    `held`, that query works out the held readings too, and the process keeps them."""
     quote, meta = connections[using].ops.quote_name, queryset.model._meta
     table, pk = quote(meta.db_table), quote(meta.pk.column)
     oldest = f"(SELECT {pk} FROM {table} ORDER BY {pk} DESC OFFSET {int(rows) - 1} LIMIT 1)"
@@ -316,14 +374,18 @@ def _newest_among(queryset: QuerySet, rows: int, limit: int, *, using: str) -> t
         .values_list("pk", flat=True)
         .filter(pk__gte=RawSQL(f"coalesce({oldest}, 0)", []))
     )
-    sql, params = newest[:limit].query.get_compiler(using=using).as_sql()
+    compiler = newest[:limit].query.get_compiler(using=using)
+    sql, params = compiler.as_sql()
+    held_sql, held_params = compiler.compile(held) if held is not None else ("NULL", [])
     with connections[using].cursor() as cursor:
         cursor.execute(
             f"SELECT ARRAY({sql}), {oldest} IS NULL,"
-            " (SELECT reltuples FROM pg_class WHERE oid = %s::regclass)",
-            [*params, meta.db_table],
+            f" (SELECT reltuples FROM pg_class WHERE oid = %s::regclass), ({held_sql})::text",
+            [*params, meta.db_table, *held_params],
         )
-        ids, everything, counted = cursor.fetchone()
+        ids, everything, counted, held_query = cursor.fetchone()
+    if held is not None:
+        _held_keep(held.key, held_query)
     return ids, everything, counted
 
 
@@ -351,6 +413,12 @@ def window_rows(queryset: QuerySet, ids: Sequence[int]) -> QuerySet:
     match = _match_filter(queryset)
     if match is not None:
         queryset.query.where.children.remove(match)
+    held = _held_of(queryset)
+    kept = _held_kept(held.key) if held is not None else None
+    if kept is not None:  # worked out by the window's query, or by an earlier request's
+        rank = queryset.query.annotations["search_rank"].copy()
+        rank.set_source_expressions([rank.source_expressions[0], kept.resolve_expression(queryset.query)])
+        queryset.query.annotations["search_rank"] = rank
     return queryset
 
 

@@ -6,10 +6,11 @@ import re
 
 import pytest
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.test.utils import CaptureQueriesContext
 
 from apps.claims.models import Claim
+from apps.core.search import Rank
 from apps.documents.models import Document
 from apps.entities.models import Entity
 
@@ -422,3 +423,48 @@ def _plan_nodes(node: dict):
     yield node
     for child in node.get("Plans", []):
         yield from _plan_nodes(child)
+
+
+def _ranks(response) -> dict[int, float]:
+    assert response.status_code == 200, response.content
+    return {row["id"]: row["search_rank"] for row in response.json()["results"]}
+
+
+@pytest.mark.parametrize("endpoint", ["claims", "documents", "entities"])
+def test_a_search_s_held_readings_are_worked_out_once_and_rank_alike(seed, api_client, endpoint):
+    """The readings the rows hold of a search's words (what a page is ranked with) are worked out by
+    the window's first query and kept by the process: the next request for the same search ranks its
+    page with them as a literal, and every rank is the same."""
+    search = {"search": "طالبان or القاعدة", "page_size": 50}
+    with CaptureQueriesContext(connection) as first:
+        worked_out = _ranks(api_client.get(f"/api/v1/{endpoint}/", search))
+    with CaptureQueriesContext(connection) as second:
+        kept = _ranks(api_client.get(f"/api/v1/{endpoint}/", search))
+
+    assert kept == worked_out and len(kept) > 1
+    assert sum("ct_term_query_held" in query["sql"] for query in first.captured_queries) == 1
+    assert not any("ct_term_query_held" in query["sql"] for query in second.captured_queries)
+    assert len(first) == len(second)
+
+
+def test_held_readings_are_kept_for_a_while_then_worked_out_again(make_document, api_client, monkeypatch):
+    """A reading that a new document is the first to hold ranks it once the process has forgotten the
+    readings it kept (HELD_READINGS_SECONDS), as a first search would."""
+    import apps.core.search as search
+
+    make_document(body="قالت طالبان إن الحركة باقية.")
+    assert len(_ranks(api_client.get("/api/v1/documents/", {"search": "طالبان"}))) == 1
+    # an English text keeps «وطالبان» as written, a reading of «طالبان» that no row held
+    new = make_document(body="The word وطالبان, as written in Kabul.", language="en")
+    stale = _ranks(api_client.get("/api/v1/documents/", {"search": "طالبان"}))
+    now = search.time.monotonic()
+    monkeypatch.setattr(search.time, "monotonic", lambda: now + search.HELD_READINGS_SECONDS + 1)
+    fresh = _ranks(api_client.get("/api/v1/documents/", {"search": "طالبان"}))
+
+    whole = dict(
+        Document.objects.annotate(rank=Rank(F("search_vector"), search.search_tsquery("طالبان"))).values_list(
+            "pk", "rank"
+        )
+    )
+    assert stale.keys() == fresh.keys() == {new.pk, *stale.keys()} and len(fresh) == 2
+    assert fresh == {pk: whole[pk] for pk in fresh} and stale[new.pk] == 0 < fresh[new.pk]

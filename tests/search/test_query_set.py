@@ -254,3 +254,15 @@ def test_a_word_no_row_holds_keeps_every_reading_and_still_finds_nothing(seed):
 
     assert not Claim.objects.filter(Matches(F("search_vector"), search_tsquery("طالبان زززز"))).exists()
     assert APIClient().get("/api/v1/claims/", {"search": "طالبان زززز"}).json()["count"] == 0
+
+
+def test_the_held_readings_are_looked_up_in_the_index_whatever_the_caller_s_settings(seed):
+    """A probe of the newest rows turns bitmap scans off for its query, which also works out the held
+    readings: the function's lookups must still go through the search index (a bitmap scan), not
+    walk the table reading back every vector (core/0009: a phrase on 100,000 documents ran into the
+    statement timeout)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT proconfig FROM pg_proc WHERE proname = 'ct_term_query_held'")
+        (config,) = cursor.fetchone()
+
+    assert {"enable_seqscan=off", "enable_bitmapscan=on"} <= set(config)
