@@ -3,6 +3,8 @@ draws on by id, read for the whole page into lists (`documents_shown()`)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 
@@ -41,3 +43,21 @@ def test_the_list_the_detail_and_a_write_s_answer_show_the_same_relations(
     assert patched.status_code == 200, patched.content
     assert _relations(patched.json()) == expected and patched.json()["title"] == "ج ٢"
     assert _relations(listed[linked["cited"].pk]) == ([], [], [])
+
+
+@pytest.mark.parametrize("params", [{}, {"search": "طالبان"}], ids=["list", "search"])
+def test_a_page_of_documents_does_not_read_their_search_vectors(seed, api_client, params):
+    """Nothing shows a document's search vector, and it was the largest column of a page: each one
+    sent as text and decoded, about 10 KB a document at the reference size (docs/performance.md §18)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = api_client.get("/api/v1/documents/", params)
+
+    assert response.status_code == 200 and response.json()["results"]
+    (page,) = (
+        query["sql"] for query in queries.captured_queries if '"documents_document"."body"' in query["sql"]
+    )
+    columns = page.split(" FROM ")[0]  # a rank reads the vector, in the database; no column returns it
+    assert not re.search(r'(SELECT|,) "(documents_document|entities_entity)"\."search_vector"', columns)

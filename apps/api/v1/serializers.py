@@ -340,11 +340,17 @@ def documents_shown() -> QuerySet[Document]:
     The relations are read into plain lists (`to_attr`): for each document and relation, Django's
     own prefetch builds a manager and a filtered queryset to hold the rows, 150 of them a page of
     50, a third of a documents page's CPU. And only the columns shown: a cited document is shown by
-    its id, not read with its body."""
-    return Document.objects.select_related("outlet").prefetch_related(
-        Prefetch("authors", queryset=Entity.objects.only("id", "name", "kind"), to_attr="authors_shown"),
-        Prefetch("cites", queryset=Document.objects.only("id"), to_attr="cites_shown"),
-        Prefetch("draws_on", queryset=Document.objects.only("id"), to_attr="draws_on_shown"),
+    its id, not read with its body. Nor is a document's search vector read, which nothing shows: it
+    was the largest column of a page, each sent as text and decoded (a body's every word with its
+    positions, about 10 KB a document)."""
+    return (
+        Document.objects.defer("search_vector", "outlet__search_vector")
+        .select_related("outlet")
+        .prefetch_related(
+            Prefetch("authors", queryset=Entity.objects.only("id", "name", "kind"), to_attr="authors_shown"),
+            Prefetch("cites", queryset=Document.objects.only("id"), to_attr="cites_shown"),
+            Prefetch("draws_on", queryset=Document.objects.only("id"), to_attr="draws_on_shown"),
+        )
     )
 
 
