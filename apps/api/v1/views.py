@@ -227,10 +227,13 @@ class EntityViewSet(_RetryDeadlocks, _VersionPreconditions, _ReadWriteSerializer
     def get_queryset(self):
         return (
             # the current grade and the track record are annotations of the row's own query
-            entities_with_reliability(Entity.objects.all())
+            entities_with_reliability(Entity.objects.defer("search_vector"))
             .annotate(grade_rank=Coalesce("rated_grade", Value("G")))
             # aliases are listed on every entity, and the sources it draws on by id
-            .prefetch_related(Prefetch("aliases", queryset=Alias.objects.order_by("name")), "draws_on")
+            .prefetch_related(
+                Prefetch("aliases", queryset=Alias.objects.order_by("name")),
+                Prefetch("draws_on", queryset=Entity.objects.only("id")),
+            )
         )
 
     @_history_action
@@ -396,6 +399,10 @@ class ClaimViewSet(
         return _history_response(self.get_object(), parts=[Attestation, ClaimSubject])
 
 
+# the rows an attestation is read with, each with a search vector no answer shows
+_ATTESTATION_RELATED = ("document", "document__outlet", "speaker", "origin_entity", "origin_document")
+
+
 @answered_with(serializers.AttestationReadSerializer)
 class AttestationViewSet(
     AttestationsCSV, _RetryDeadlocks, _VersionPreconditions, _ReadWriteSerializers, viewsets.ModelViewSet
@@ -412,6 +419,8 @@ class AttestationViewSet(
             Attestation.objects.filter(claim__in=_visible_claims(self.request.user))
             # each attestation names its document, outlet, speaker and origins
             .select_related("document__outlet", "speaker", "origin_entity", "origin_document")
+            # and shows none of their search vectors (a document's is about 10 KB as text)
+            .defer(*(f"{related}__search_vector" for related in _ATTESTATION_RELATED))
         )
 
     def perform_create(self, serializer):
@@ -443,8 +452,9 @@ class RelationViewSet(_RetryDeadlocks, _ReadWriteSerializers, viewsets.ModelView
         visible = _visible_claims(self.request.user)
         return (
             ClaimRelation.objects.filter(from_claim__in=visible, to_claim__in=visible)
-            # both claims' statements are shown
+            # both claims' statements are shown, not their search vectors
             .select_related("from_claim", "to_claim")
+            .defer("from_claim__search_vector", "to_claim__search_vector")
         )
 
     def perform_create(self, serializer):
