@@ -9,6 +9,25 @@ array, which PostgreSQL plans as it plans the IN list (an IN list is an `= ANY` 
 from __future__ import annotations
 
 from django.db import models
+from psycopg import adapters
+from psycopg.adapt import Dumper
+from psycopg.postgres import types
+
+
+class WholeNumbers(list):
+    """A list of whole numbers, written for PostgreSQL as one `bigint[]` literal. psycopg writes a
+    list element by element, each through its own dumper: 1.4 ms for a search window's 2,000 ids,
+    against 0.2 ms joined at once (docs/performance.md §18)."""
+
+
+class _WholeNumbersDumper(Dumper):
+    oid = types["int8"].array_oid
+
+    def dump(self, obj: WholeNumbers) -> bytes:
+        return ("{" + ",".join(map(str, obj)) + "}").encode()
+
+
+adapters.register_dumper(WholeNumbers, _WholeNumbersDumper)
 
 
 @models.IntegerField.register_lookup
@@ -18,5 +37,5 @@ class Any(models.Lookup):
 
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        values = [int(value) for value in self.rhs]  # whole numbers only: a bad value fails here
+        values = WholeNumbers(int(value) for value in self.rhs)  # whole numbers only: a bad value fails here
         return f"{lhs} = ANY(%s)", [*lhs_params, values]
