@@ -72,3 +72,17 @@ def test_no_page_reads_a_search_vector(seed, api_client, path, params):
             0
         ]  # a rank reads a vector, in the database; no column returns it
         assert not re.search(r'(SELECT|,) "[a-z_]+"\."search_vector"', columns), columns
+
+
+def test_a_page_of_quotes_does_not_read_their_documents_bodies(seed, api_client):
+    """A quote shows its document by title; the body (a few KB) is read only by a write, to check
+    the quote against it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = api_client.get("/api/v1/attestations/")
+
+    assert response.status_code == 200 and response.json()["results"]
+    for query in queries.captured_queries:
+        assert '"documents_document"."body"' not in query["sql"].split(" FROM ")[0]

@@ -14,7 +14,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, PermissionDenied
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import SAFE_METHODS, AllowAny
 from rest_framework.response import Response
 
 from apps.api.v1 import filters, serializers
@@ -415,13 +415,17 @@ class AttestationViewSet(
     ordering = ["-created", "-id"]
 
     def get_queryset(self):
-        return (
+        quotes = (
             Attestation.objects.filter(claim__in=_visible_claims(self.request.user))
             # each attestation names its document, outlet, speaker and origins
             .select_related("document__outlet", "speaker", "origin_entity", "origin_document")
             # and shows none of their search vectors (a document's is about 10 KB as text)
             .defer(*(f"{related}__search_vector" for related in _ATTESTATION_RELATED))
         )
+        if self.request.method in SAFE_METHODS:
+            # nor their bodies (a few KB each), which only a write reads, to check the quote against
+            quotes = quotes.defer("document__body", "origin_document__body")
+        return quotes
 
     def perform_create(self, serializer):
         with transaction.atomic():
