@@ -164,12 +164,13 @@ class HeldReadings(Func):
 HELD_READINGS_SECONDS = 60
 HELD_READINGS_KEPT = 1024  # searches a process keeps them for, at most
 _held_readings: dict[tuple[str, str], tuple[float, str]] = {}  # (table, text): (until, tsquery)
+_clock = time.monotonic  # what `until` is measured by (a test moves it on, not every caller of time)
 
 
 def _held_kept(key: tuple[str, str]) -> Func | None:
     """The held readings of a search, as a literal tsquery, while the process keeps them."""
     kept = _held_readings.get(key)
-    if kept is None or kept[0] < time.monotonic():
+    if kept is None or kept[0] < _clock():
         return None
     return Func(Value(kept[1]), template="%(expressions)s::tsquery", output_field=TSQUERY)
 
@@ -179,7 +180,7 @@ def _held_keep(key: tuple[str, str], query: str) -> None:
         return
     if len(_held_readings) >= HELD_READINGS_KEPT:
         _held_readings.clear()
-    _held_readings[key] = (time.monotonic() + HELD_READINGS_SECONDS, query)
+    _held_readings[key] = (_clock() + HELD_READINGS_SECONDS, query)
 
 
 def held_readings_forget() -> None:
