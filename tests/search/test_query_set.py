@@ -261,8 +261,16 @@ def test_the_held_readings_are_looked_up_in_the_index_whatever_the_caller_s_sett
     readings: the function's lookups must still go through the search index (a bitmap scan), not
     walk the table reading back every vector (core/0009: a phrase on 100,000 documents ran into the
     statement timeout)."""
+    scans = "SELECT pg_stat_get_xact_numscans('document_search'::regclass)"  # this transaction's
     with connection.cursor() as cursor:
         cursor.execute("SELECT proconfig FROM pg_proc WHERE proname = 'ct_term_query_held'")
         (config,) = cursor.fetchone()
+        cursor.execute(scans)
+        (before,) = cursor.fetchone()
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute("SELECT ct_term_query_held('طالبان', 'documents_document')")
+        cursor.execute(scans)
+        (after,) = cursor.fetchone()
 
     assert {"enable_seqscan=off", "enable_bitmapscan=on"} <= set(config)
+    assert after > before  # the readings were looked up in the search index
