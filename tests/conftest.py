@@ -15,7 +15,7 @@ from apps.accounts.roles import EDITOR, FACT_CHECKER
 from apps.claims.models import Attestation, Claim
 from apps.documents.models import Document
 from apps.entities.models import Entity
-from tests.seeding import committed_flush_by_delete, seed_load
+from tests.seeding import committed_flush_by_delete, migrated_rows_remember, seed_load
 from tests.speedups import migrated_template_copy, vacuum_now_and_then, whitenoise_index_once
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,6 +40,8 @@ def django_db_setup(request, django_test_environment, django_db_blocker, django_
             serialized_aliases=serialized_aliases,
             keepdb=True,
         )
+        for alias in aliases:  # what a flush keeps (tests/seeding.py)
+            migrated_rows_remember(alias)
     yield
     with django_db_blocker.unblock():
         teardown_databases(databases, verbosity=verbosity)

@@ -55,13 +55,19 @@ ROLE_PERMISSIONS: dict[str, set[tuple[str, str]]] = {
 @transaction.atomic
 def roles_ensure() -> dict[str, Group]:
     """Create the role groups with exactly their permissions; running it again changes nothing."""
+    named = set().union(*ROLE_PERMISSIONS.values())
+    # every permission a role names, in one query (one a permission took 0.1 s a call)
+    found = {
+        (permission.content_type.app_label, permission.codename): permission
+        for permission in Permission.objects.select_related("content_type").filter(
+            content_type__app_label__in={app for app, _ in named}, codename__in={code for _, code in named}
+        )
+    }
+    if missing := sorted(named - found.keys()):
+        raise Permission.DoesNotExist(f"no permission {', '.join(f'{a}.{c}' for a, c in missing)}")
     groups = {}
     for name, wanted in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=name)
-        permissions = [
-            Permission.objects.get(content_type__app_label=app, codename=codename)
-            for app, codename in sorted(wanted)
-        ]
-        group.permissions.set(permissions)
+        group.permissions.set([found[key] for key in sorted(wanted)])
         groups[name] = group
     return groups
