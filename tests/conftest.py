@@ -31,6 +31,9 @@ def django_db_setup(request, django_test_environment, django_db_blocker, django_
     from django.test.utils import setup_databases, teardown_databases
 
     aliases, serialized_aliases = _get_databases_for_setup(request.session.items)
+    if not aliases:  # no test of this session uses a database (one asks for this fixture itself)
+        yield
+        return
     verbosity = request.config.option.verbose
     with django_db_blocker.unblock(), migrated_template_copy():
         databases = setup_databases(
