@@ -5,6 +5,11 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# Python's bytecode cache (__pycache__, git-ignored) on, whatever the environment says: where
+# PYTHONDONTWRITEBYTECODE is set (CI's machine sets it), every process compiled this project's modules
+# anew, and pytest its rewritten tests: each of the suite's two workers and each server and command
+# its tests start (docs/performance.md)
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: run install seed dev serve test lint format fixture backup restore
 
