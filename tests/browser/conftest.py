@@ -30,6 +30,17 @@ NO_BROWSER = (
 )
 
 
+def pytest_collection_modifyitems(items) -> None:
+    """Every browser test in one `xdist_group`, so on one worker under `make test`: each module
+    starts Playwright's driver and a Chromium (about a second of CPU each) once, not once on each
+    worker its tests were handed to, and two Chromiums do not render at once on two cores. Marked
+    here, before the suite's own hook reads the marks (tests/conftest.py, trylast)."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
 def _executable() -> str | None:
     if Path(DEBIAN_CHROMIUM).exists():
         return DEBIAN_CHROMIUM

@@ -3,6 +3,8 @@ in (a session cookie), so this is where the form itself is used."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.browser.conftest import logged_in, screenshot
 
 
@@ -25,3 +27,10 @@ def test_a_wrong_password_is_refused_on_the_form(live_seed, page):
 
     assert page.url.startswith(f"{live_seed.url}/admin/login/")
     assert "correct username and password" in page.locator(".errornote").inner_text()
+
+
+def test_the_browser_tests_run_on_one_worker_under_make_test(request):
+    """`make test` hands out by xdist_group (tests/browser/conftest.py marks every browser test)."""
+    if not getattr(request.config.option, "loadgroup", False):
+        pytest.skip("run without --dist loadgroup")
+    assert request.node.nodeid.endswith("@browser")
