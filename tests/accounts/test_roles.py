@@ -27,6 +27,12 @@ def test_the_roles_are_made_with_exactly_their_permissions_in_a_few_queries(db):
     assert set(groups) == set(ROLE_PERMISSIONS)
     # one query for every permission the roles name, not one a permission (there are 45 of them)
     assert len(queries) < 25
+    reads = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith('SELECT "auth_permission"."id", "auth_permission"."name"')
+    ]
+    assert len(reads) == 1, reads
 
 
 def test_making_the_roles_again_changes_nothing(db):
