@@ -68,9 +68,8 @@ def test_no_page_reads_a_search_vector(seed, api_client, path, params):
 
     assert response.status_code == 200 and response.json()["results"]
     for query in queries.captured_queries:
-        columns = query["sql"].split(" FROM ")[
-            0
-        ]  # a rank reads a vector, in the database; no column returns it
+        # a rank reads a vector, in the database; no column returns it
+        columns = query["sql"].split(" FROM ")[0]
         assert not re.search(r'(SELECT|,) "[a-z_]+"\."search_vector"', columns), columns
 
 
