@@ -16,7 +16,13 @@ from apps.claims.models import Attestation, Claim
 from apps.documents.models import Document
 from apps.entities.models import Entity
 from tests.seeding import committed_flush_by_delete, migrated_rows_remember, seed_load
-from tests.speedups import migrated_template_copy, vacuum_now_and_then, whitenoise_index_once
+from tests.speedups import (
+    collect_now_and_then,
+    full_collections_between_tests,
+    migrated_template_copy,
+    vacuum_now_and_then,
+    whitenoise_index_once,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_FIXTURE = ROOT / "fixtures" / "seed.json"
@@ -53,8 +59,9 @@ def django_db_setup(request, django_test_environment, django_db_blocker, django_
 @pytest.fixture(autouse=True, scope="session")
 def _built_once_a_process():
     """Empty the database after a test on committed data by DELETE, not TRUNCATE (tests/seeding.py),
-    and index the static files once, not for every test client (tests/speedups.py)."""
-    with committed_flush_by_delete(), whitenoise_index_once():
+    index the static files once, not for every test client, and collect garbage fully between tests
+    only (tests/speedups.py)."""
+    with committed_flush_by_delete(), whitenoise_index_once(), full_collections_between_tests():
         yield
 
 
@@ -76,10 +83,11 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item, nextitem):
-    """After a test (its transaction rolled back), VACUUM the test database now and then
-    (tests/speedups.py)."""
+    """After a test (its transaction rolled back), VACUUM the test database and collect garbage now
+    and then (tests/speedups.py)."""
     yield
     vacuum_now_and_then()
+    collect_now_and_then()
 
 
 @pytest.fixture(autouse=True)
