@@ -15,7 +15,15 @@ from apps.accounts.roles import EDITOR, FACT_CHECKER
 from apps.claims.models import Attestation, Claim
 from apps.documents.models import Document
 from apps.entities.models import Entity
-from tests.seeding import committed_flush_by_delete, migrated_rows_remember, seed_load
+from tests.seeding import (
+    committed_flush_by_delete,
+    migrated_rows_remember,
+    reads_the_seed_in_a_transaction,
+    seed_load,
+    seeded_database_drop,
+    seeded_database_make,
+    seeded_database_use,
+)
 from tests.speedups import (
     collect_now_and_then,
     full_collections_between_tests,
@@ -51,8 +59,11 @@ def django_db_setup(request, django_test_environment, django_db_blocker, django_
         )
         for alias in aliases:  # what a flush keeps (tests/seeding.py)
             migrated_rows_remember(alias)
+        if any(reads_the_seed_in_a_transaction(item) for item in request.session.items):
+            seeded_database_make(SEED_FIXTURE)
     yield
     with django_db_blocker.unblock():
+        seeded_database_drop()
         teardown_databases(databases, verbosity=verbosity)
 
 
@@ -79,6 +90,13 @@ def pytest_collection_modifyitems(config, items):
             mark = item.get_closest_marker("xdist_group")
             if mark is not None and not item.nodeid.endswith(f"@{mark.args[0]}"):
                 item._id = coerce_node_id(f"{item.nodeid}@{mark.args[0]}")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Before its fixtures: a test that reads the seed in its transaction runs on the test database
+    that holds it (tests/seeding.py)."""
+    seeded_database_use(item)
 
 
 @pytest.hookimpl(hookwrapper=True)
