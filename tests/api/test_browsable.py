@@ -79,3 +79,40 @@ def test_a_list_page_in_the_browser_links_to_its_next_page(api_client, seed, unt
 
     assert response.status_code == 200
     assert "page=2" in response.content.decode()
+
+
+ID_FILTERS = {
+    "/api/v1/claims/": ["subject", "speaker", "outlet", "document", "origin", "root"],
+    "/api/v1/attestations/": ["claim", "document", "speaker"],
+    "/api/v1/documents/": ["outlet"],
+    "/api/v1/relations/": ["claim", "from_claim", "to_claim"],
+    "/api/v1/regrades/": ["claim"],
+}
+
+
+@pytest.mark.parametrize("path", ID_FILTERS)
+def test_a_filter_by_id_is_a_box_for_ids_not_a_list_of_every_row(api_client, seed, unthrottled, path):
+    """A list of every entity, document or claim (tens of thousands on a real corpus) in each filter
+    of the page's form would make the page as large as the table, and most of its time."""
+    Entity.objects.bulk_create(
+        Entity(name=f"Unlisted council {n}", kind=Entity.Kind.ORGANIZATION) for n in range(3)
+    )
+    page = api_client.get(path, HTTP_ACCEPT="text/html").content.decode()
+    form = page[page.index("Field filters") :]
+    form = form[: form.index("</form>")]
+
+    assert "Unlisted council" not in page
+    for name in ID_FILTERS[path]:
+        assert f'<select name="{name}"' not in form, name
+        assert re.search(rf'<input type="text" name="{name}"[^>]*inputmode="numeric"', form), name
+
+
+def test_the_id_boxes_show_the_ids_asked_for_and_one_more_for_another(api_client, seed, unthrottled):
+    subjects = list(Entity.objects.order_by("pk").values_list("pk", flat=True)[:2])
+    query = "&".join(f"subject={pk}" for pk in subjects)
+
+    page = api_client.get(f"/api/v1/claims/?{query}", HTTP_ACCEPT="text/html").content.decode()
+
+    boxes = re.findall(r'<input type="text" name="subject"[^>]*>', page)
+    values = [re.search(r'value="(\d+)"', box) for box in boxes]
+    assert [int(v.group(1)) for v in values if v] == subjects and len(boxes) == 3
