@@ -105,6 +105,8 @@ def test_a_filter_by_id_is_a_box_for_ids_not_a_list_of_every_row(api_client, see
     for name in ID_FILTERS[path]:
         assert f'<select name="{name}"' not in form, name
         assert re.search(rf'<input type="text" name="{name}"[^>]*inputmode="numeric"', form), name
+        # shown where it stands, under its label, not among the hidden fields at the form's end
+        assert re.search(rf'<label for="id_{name}(_0)?">', form), name
 
 
 def test_the_id_boxes_show_the_ids_asked_for_and_one_more_for_another(api_client, seed, unthrottled):

@@ -79,6 +79,11 @@ class IdsInput(forms.MultipleHiddenInput):
     """The browsable API's boxes for ids: one for each id given and an empty one for another, each
     sent as the same query parameter (`?speaker=3&speaker=7`), as the API reads them."""
 
+    input_type = "text"  # not "hidden": a form shows the field, with its label, where it stands
+
+    def id_for_label(self, id_: str) -> str:
+        return f"{id_}_0" if id_ else id_  # the first box
+
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
         boxes = []
