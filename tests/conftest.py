@@ -16,9 +16,11 @@ from apps.claims.models import Attestation, Claim
 from apps.documents.models import Document
 from apps.entities.models import Entity
 from tests.seeding import (
+    CONTRADICTION_REFRESHES,
     committed_flush_by_delete,
     migrated_rows_remember,
     reads_the_seed_in_a_transaction,
+    runs_on_committed_data,
     seed_load,
     seeded_database_drop,
     seeded_database_make,
@@ -121,15 +123,13 @@ def _contradictions_at_once(request):
     """The stored contradicted claims (`ContradictedClaim`) are refreshed when a transaction commits,
     and a test transaction never does: in one, the refreshes run at the end of each statement instead.
     Tests on committed data (live servers, races) refresh at the commit, as the application does."""
-    marker = request.node.get_closest_marker("django_db")
-    committed = {"transactional_db", "live_server", "django_db_reset_sequences"} & set(request.fixturenames)
-    if committed or (marker and marker.kwargs.get("transaction")):
+    if runs_on_committed_data(request.node):
         return
-    if "db" not in request.fixturenames and marker is None:
+    if "db" not in request.fixturenames and request.node.get_closest_marker("django_db") is None:
         return
     request.getfixturevalue("db")
     with connection.cursor() as cursor:
-        cursor.execute("SET CONSTRAINTS ct_contradicted_relation, ct_contradicted_publication IMMEDIATE")
+        cursor.execute(f"SET CONSTRAINTS {CONTRADICTION_REFRESHES} IMMEDIATE")
 
 
 @pytest.fixture(autouse=True)

@@ -133,14 +133,21 @@ _seeded: _Databases | None = None
 # the fixtures of a test on committed data (pytest-django's), which a test transaction would hide
 COMMITTED_FIXTURES = {"transactional_db", "live_server", "django_db_reset_sequences"}
 
+# the deferred constraint triggers that refresh the stored contradicted claims at a commit
+CONTRADICTION_REFRESHES = "ct_contradicted_relation, ct_contradicted_publication"
+
+
+def runs_on_committed_data(item) -> bool:
+    """Whether a test runs without a test transaction: a live server, a race, `transaction=True`."""
+    if COMMITTED_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return True
+    marker = item.get_closest_marker("django_db")
+    return bool(marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")))
+
 
 def reads_the_seed_in_a_transaction(item) -> bool:
     """Whether a test asks for the seed and runs in a test transaction (pytest-django's `db`)."""
-    names = set(getattr(item, "fixturenames", ()))
-    if "seed" not in names or COMMITTED_FIXTURES & names:
-        return False
-    marker = item.get_closest_marker("django_db")
-    return not (marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")))
+    return "seed" in getattr(item, "fixturenames", ()) and not runs_on_committed_data(item)
 
 
 def seeded_database_make(fixture) -> None:
@@ -159,8 +166,7 @@ def seeded_database_make(fixture) -> None:
     with transaction.atomic():
         # the deferred refreshes (the stored contradicted claims) before the snapshot, as in a test
         # transaction (tests/conftest.py), not at the commit, after it
-        refreshes = "ct_contradicted_relation, ct_contradicted_publication"
-        connection.cursor().execute(f"SET CONSTRAINTS {refreshes} IMMEDIATE")
+        connection.cursor().execute(f"SET CONSTRAINTS {CONTRADICTION_REFRESHES} IMMEDIATE")
         _snapshot = _load_and_copy(fixture)
     _database_use(base)
     _seeded = seeded
